@@ -1,0 +1,60 @@
+/** `edgeway run -c <config>`: the gateway's main job. */
+import { loadSite } from '../config/load-site.js';
+import { formatProblem } from '../config/problems.js';
+import { errorMessage } from '../errors.js';
+import { Gateway } from '../gateway.js';
+import { createLogger } from '../ops/logger.js';
+import { parse, requireString } from './args.js';
+import { help } from './validate.js';
+
+export const runHelp = `Usage: edgeway run -c <config.yaml>
+
+Runs the gateway: polls the configured devices, queues every sample durably, serves the embedded
+MQTT broker and forwards to the cloud broker. Refuses to start when the config has any problem.
+Stops cleanly on SIGINT/SIGTERM (Ctrl-C).
+
+Options:
+  -c, --config <file>   site config
+  -h, --help            show this help
+
+Environment:
+  EDGEWAY_LOG_LEVEL     overrides log.level of the config`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { config: { type: 'string', short: 'c' } });
+  if (values.help) return help(runHelp);
+  const file = requireString(values.config, '-c <config.yaml>');
+  const result = await loadSite(file);
+  if (!result.ok) {
+    for (const p of result.problems) console.error(formatProblem(p));
+    console.error(`\n${result.problems.length} problem(s) found; the gateway was not started.`);
+    return 1;
+  }
+  const logger = createLogger(process.env.EDGEWAY_LOG_LEVEL ?? result.site.config.log.level);
+  const gateway = new Gateway(result.site, logger);
+  try {
+    await gateway.start();
+  } catch (err) {
+    logger.fatal({ err: errorMessage(err) }, 'gateway failed to start');
+    return 1;
+  }
+  const every = result.site.config.gateway.summaryInterval;
+  const timer = every > 0 ? setInterval(() => logger.info(gateway.summary()), every) : undefined;
+  await untilSignal();
+  clearInterval(timer);
+  await gateway.stop();
+  return 0;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Device model files: adapters/<vendor>/<model>.yaml. One register map, instantiated by many devices.
+ * This zod schema is the single source of the model's types, defaults and JSON Schema.
+ */
+import { z } from 'zod';
+import { BYTE_ORDERS, modbusAddressSchema } from '../southbound/modbus/address.js';
+import { duration } from './units.js';
+
+export const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const name = (what: string) =>
+  z.string().regex(NAME_RE, { error: `${what} must start with a letter and use only letters, digits, _ and -` });
+
+export const MODEL_ID_RE = /^[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9._-]*$/;
+
+export const simulateSchema = z
+  .strictObject({
+    pattern: z
+      .enum(['sine', 'ramp', 'walk', 'toggle', 'counter', 'cycle', 'constant'])
+      .describe('sine/ramp: between min and max over periodS; walk: random walk in [min,max]; toggle: bool flips every periodS; counter: +step per second; cycle: steps through values every periodS; constant: value'),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    periodS: z.number().positive().optional(),
+    step: z.number().optional(),
+    values: z.array(z.union([z.number(), z.boolean(), z.string()])).min(1).optional(),
+    value: z.union([z.number(), z.boolean(), z.string()]).optional(),
+    noise: z.number().nonnegative().optional().describe('random noise amplitude added to sine/ramp, engineering units'),
+  })
+  .describe('How `edgeway simulate` moves this point (engineering units, after scale/offset). Ignored by the gateway.');
+export type SimulateSpec = z.infer<typeof simulateSchema>;
+
+export const pointSchema = z.strictObject({
+  name: name('point name').describe('unique within the model; used in topics and payloads'),
+  description: z.string().optional(),
+  group: name('group name').optional().describe('poll group (a key of `groups`); defaults to defaults.group'),
+  address: modbusAddressSchema,
+  access: z.enum(['r', 'rw']).default('r').describe('rw marks the point writable by the model; the site config must also allow it'),
+  scale: z.number().refine((v) => v !== 0, 'scale must not be 0').default(1).describe('engineering value = raw * scale + offset'),
+  offset: z.number().default(0),
+  unit: z.string().optional().describe('engineering unit, e.g. "%", "degC", "m/s", "kWh"'),
+  range: z
+    .strictObject({ min: z.number().optional(), max: z.number().optional() })
+    .optional()
+    .describe('allowed engineering values for writes'),
+  simulate: simulateSchema.optional(),
+});
+export type PointDef = z.infer<typeof pointSchema>;
+
+export const groupSchema = z.strictObject({
+  interval: duration('poll interval of the group').refine((ms) => ms >= 10, 'interval must be at least 10ms'),
+});
+
+export const modelSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    id: z
+      .string()
+      .regex(MODEL_ID_RE, { error: 'model id must be "<vendor>/<model>" in lower case, e.g. acme-robotics/agv-300' })
+      .describe('"<vendor>/<model>"; must match the file path adapters/<vendor>/<model>.yaml'),
+    protocol: z.literal('modbus').describe('southbound protocol of this model'),
+    description: z.string().optional(),
+    addressing: z
+      .strictObject({
+        allowHighAddresses: z
+          .boolean()
+          .default(false)
+          .describe('true only if the device really uses registers in 30001-49999 as 0-based protocol addresses'),
+      })
+      .default({ allowHighAddresses: false }),
+    defaults: z
+      .strictObject({
+        byteOrder: z.enum(BYTE_ORDERS).default('ABCD').describe('byte/word order of multi-register values'),
+        group: name('group name').optional().describe('poll group of points that name none'),
+      })
+      .default({ byteOrder: 'ABCD' }),
+    groups: z.record(name('group name'), groupSchema).describe('poll groups with their intervals'),
+    maxGap: z.int().min(0).max(100).default(0).describe('unused registers the planner may read to merge two requests'),
+    points: z.array(pointSchema).min(1),
+  })
+  .describe('Edgeway device model (register map)');
+
+export type ModelInput = z.input<typeof modelSchema>;
+export type ModelDef = z.output<typeof modelSchema>;

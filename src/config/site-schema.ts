@@ -1,0 +1,120 @@
+/**
+ * Site config files: config/<site>.yaml. Instances of device models, the embedded broker, the durable
+ * queue and the cloud link. This zod schema is the single source of types, defaults and JSON Schema.
+ * Relative paths are resolved against the directory of the config file.
+ */
+import { z } from 'zod';
+import { duration, size } from './units.js';
+
+export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const id = (what: string) =>
+  z.string().max(64).regex(ID_RE, { error: `${what} must use only letters, digits, _, . and - (it is used in MQTT topics)` });
+
+const port = (what: string) => z.int().min(1).max(65535).describe(what);
+
+export const tcpConnectionSchema = z.strictObject({
+  transport: z.literal('tcp'),
+  host: z.string().min(1).describe('device host name or address'),
+  port: port('Modbus TCP port').default(502),
+  unitId: z.int().min(0).max(255).default(1).describe('Modbus unit id (slave id)'),
+  timeout: duration('per request timeout').default(1000),
+});
+export const connectionSchema = z.discriminatedUnion('transport', [tcpConnectionSchema]);
+export type ConnectionConfig = z.output<typeof connectionSchema>;
+
+export const deviceSchema = z.strictObject({
+  id: id('device id'),
+  model: z.string().describe('model id "<vendor>/<model>" of a file in the model paths'),
+  description: z.string().optional(),
+  enabled: z.boolean().default(true),
+  connection: connectionSchema,
+  writable: z.array(z.string()).default([]).describe('points this site allows writes to (each must be access: rw in the model)'),
+  groups: z
+    .record(z.string(), z.strictObject({ interval: duration('poll interval override') }))
+    .optional()
+    .describe('per-site overrides of the model poll group intervals'),
+});
+export type DeviceConfig = z.output<typeof deviceSchema>;
+
+export const brokerUserSchema = z.strictObject({
+  username: z.string().min(1),
+  password: z.string().min(1).describe('use ${ENV_VAR} to keep it out of the file'),
+});
+
+export const brokerSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    host: z.string().default('0.0.0.0').describe('bind address of the embedded MQTT broker'),
+    port: z.int().min(0).max(65535).default(1883).describe('embedded MQTT broker port (0 picks a free port)'),
+    allowAnonymous: z.boolean().default(false).describe('accept clients without credentials (closed by default)'),
+    users: z.array(brokerUserSchema).default([]),
+    topicPrefix: z.string().regex(ID_RE).default('edgeway'),
+  })
+  .default({ enabled: true, host: '0.0.0.0', port: 1883, allowAnonymous: false, users: [], topicPrefix: 'edgeway' });
+export type BrokerConfig = z.output<typeof brokerSchema>;
+
+export const cloudSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^(mqtts?|wss?):\/\/[^\s]+$/, { error: 'cloud.url must look like mqtt://host:1883 or mqtts://host:8883' })
+    .describe('cloud MQTT broker URL'),
+  clientId: z.string().min(1).max(128).optional().describe('defaults to edgeway-<gateway id>'),
+  username: z.string().optional(),
+  password: z.string().optional().describe('use ${ENV_VAR} to keep it out of the file'),
+  tls: z
+    .strictObject({
+      ca: z.string().optional().describe('path of a PEM CA bundle'),
+      cert: z.string().optional().describe('path of the PEM client certificate (mTLS)'),
+      key: z.string().optional().describe('path of the PEM client key (mTLS)'),
+      rejectUnauthorized: z.boolean().default(true),
+    })
+    .optional(),
+  topicPrefix: z.string().regex(ID_RE).default('edgeway'),
+  batch: z
+    .strictObject({
+      maxSamples: z.int().min(1).max(10_000).default(500),
+      maxDelay: duration('longest wait for a fuller batch').default(200),
+    })
+    .default({ maxSamples: 500, maxDelay: 200 }),
+  inflight: z.int().min(1).max(100).default(8).describe('QoS 1 messages in flight at once'),
+  keepalive: duration('MQTT keepalive').default(30_000),
+  backoff: z
+    .strictObject({ min: duration('first reconnect delay').default(500), max: duration('longest reconnect delay').default(30_000) })
+    .default({ min: 500, max: 30_000 }),
+});
+export type CloudConfig = z.output<typeof cloudSchema>;
+
+export const queueSchema = z
+  .strictObject({
+    path: z.string().optional().describe('queue directory; defaults to <gateway.dataDir>/queue'),
+    maxBytes: size('disk budget of the queue').default(1024 ** 3),
+    maxAge: duration('drop samples older than this; 0 = keep until the byte budget').default(7 * 86_400_000),
+    overflow: z.enum(['drop-oldest', 'reject-new']).default('drop-oldest'),
+    sync: z.boolean().default(false).describe('fsync every append: survives power loss, costs throughput'),
+  })
+  .default({ maxBytes: 1024 ** 3, maxAge: 7 * 86_400_000, overflow: 'drop-oldest', sync: false });
+export type QueueConfig = z.output<typeof queueSchema>;
+
+export const siteSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    gateway: z.strictObject({
+      id: id('gateway id'),
+      dataDir: z.string().default('../.edgeway/data').describe('directory for the queue and state'),
+      modelPaths: z
+        .array(z.string())
+        .min(1)
+        .default(['../adapters'])
+        .describe('directories searched for device models (<vendor>/<model>.yaml)'),
+      summaryInterval: duration('interval of the one-line status summary in the log; 0 = off').default(0),
+    }),
+    log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
+    devices: z.array(deviceSchema).default([]),
+    broker: brokerSchema,
+    cloud: cloudSchema,
+    queue: queueSchema,
+  })
+  .describe('Edgeway site config');
+
+export type SiteInput = z.input<typeof siteSchema>;
+export type SiteConfig = z.output<typeof siteSchema>;

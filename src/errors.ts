@@ -1,0 +1,63 @@
+/**
+ * Typed errors with stable codes. A code, once published, is never reused for another meaning.
+ * `retryable` tells callers whether trying again later may succeed (network) or not (bad config).
+ */
+export const ERROR_CODES = {
+  // configuration and catalog (never retryable: the operator must change a file)
+  CONFIG_INVALID: 'EW_CONFIG_INVALID',
+  CONFIG_READ: 'EW_CONFIG_READ',
+  MODEL_INVALID: 'EW_MODEL_INVALID',
+  MODEL_NOT_FOUND: 'EW_MODEL_NOT_FOUND',
+  // southbound: one per failed point or request, sent upstream as the sample's `code`
+  DEVICE_TIMEOUT: 'EW_DEVICE_TIMEOUT',
+  DEVICE_DISCONNECTED: 'EW_DEVICE_DISCONNECTED',
+  DEVICE_EXCEPTION: 'EW_DEVICE_EXCEPTION', // Modbus exception response; the exception code is in the message/detail
+  DEVICE_BAD_RESPONSE: 'EW_DEVICE_BAD_RESPONSE', // malformed, wrong length, CRC, wrong unit id
+  DECODE_FAILED: 'EW_DECODE_FAILED',
+  WRITE_DENIED: 'EW_WRITE_DENIED',
+  WRITE_INVALID_VALUE: 'EW_WRITE_INVALID_VALUE',
+  // queue
+  QUEUE_LOCKED: 'EW_QUEUE_LOCKED',
+  QUEUE_CORRUPT: 'EW_QUEUE_CORRUPT',
+  QUEUE_IO: 'EW_QUEUE_IO',
+  QUEUE_CLOSED: 'EW_QUEUE_CLOSED',
+  QUEUE_FULL: 'EW_QUEUE_FULL',
+  // cloud link and broker
+  CLOUD_REFUSED: 'EW_CLOUD_REFUSED',
+  CLOUD_UNREACHABLE: 'EW_CLOUD_UNREACHABLE',
+  BROKER_LISTEN: 'EW_BROKER_LISTEN',
+  // generic
+  INTERNAL: 'EW_INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+export interface GatewayErrorOptions {
+  retryable?: boolean;
+  cause?: unknown;
+  detail?: Record<string, unknown>;
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly detail: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.detail = options.detail;
+  }
+}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError;
+}
+
+/** Message of any thrown value, for logs and bad-quality samples. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

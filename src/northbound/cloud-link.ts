@@ -1,0 +1,163 @@
+/**
+ * The cloud link: drains the durable queue to the cloud MQTT broker (DESIGN.md §2).
+ *
+ * Composition of three parts: `CloudConnection` keeps one MQTT connection up (own reconnects with
+ * backoff, last will), `Drainer` moves batches from the queue (commit after PUBACK, reject on
+ * disconnect), and this class adds the retained status messages and the start/stop order.
+ *
+ * The queue, not mqtt.js, is the outage buffer: nothing is published while disconnected
+ * (queueQoSZero false, and the drain loop only runs on an accepted connection).
+ */
+import type { Logger } from '../ops/logger.js';
+import type { DurableQueue } from '../queue/types.js';
+import { CloudConnection, type CloudLinkState, type LinkChannel } from './connection.js';
+import { withDeadline } from './deadline.js';
+import { Drainer } from './drain.js';
+import type { LinkError } from './link-errors.js';
+import { redactUrl, resolveOptions, type CloudLinkOptions, type ResolvedCloudLinkOptions } from './options.js';
+import { connectionLostStatus, onlineStatus, shutdownStatus } from './status.js';
+import { cloudTopics, type CloudTopics } from './topics.js';
+
+export type { CloudLinkOptions } from './options.js';
+export type { CloudLinkState } from './connection.js';
+export type { LinkError } from './link-errors.js';
+
+export interface CloudLinkStats {
+  readonly state: CloudLinkState;
+  /** Data messages acknowledged by the broker (PUBACK). */
+  readonly messagesPublished: number;
+  /** Samples in those messages (replays after a disconnect count again). */
+  readonly samplesDelivered: number;
+  /** Connection attempts since construction (successful or not). */
+  readonly connectAttempts: number;
+  /** Successful connections after the first one. */
+  readonly reconnects: number;
+  /** Data messages waiting for PUBACK, and their samples. */
+  readonly inFlight: number;
+  readonly inFlightSamples: number;
+  readonly lastError: LinkError | undefined;
+  /** At the last PUBACK: now - ts of the newest sample in the acknowledged batch, ms. */
+  readonly lastDeliveryLagMs: number | undefined;
+}
+
+interface Parts {
+  readonly topics: CloudTopics;
+  readonly connection: CloudConnection;
+  readonly drainer: Drainer;
+}
+
+export class CloudLink {
+  private readonly opts: ResolvedCloudLinkOptions;
+  private readonly log: Logger;
+  /** Built by the first start() (it validates the topic ids); reused by later starts. */
+  private parts: Parts | undefined;
+  private channel: LinkChannel | undefined;
+  private startedAt = new Date(0);
+  private stopPromise: Promise<void> | undefined;
+
+  constructor(
+    options: CloudLinkOptions,
+    private readonly queue: DurableQueue,
+    logger: Logger,
+  ) {
+    this.opts = resolveOptions(options);
+    this.log = logger.child({ component: 'cloud-link' });
+  }
+
+  get state(): CloudLinkState {
+    return this.parts?.connection.state ?? 'stopped';
+  }
+
+  /**
+   * Starts connecting in the background and resolves at once: the gateway must run while the
+   * cloud is down. Rejects (EW_CONFIG_INVALID) if the gateway id or prefix cannot form topics.
+   */
+  async start(): Promise<void> {
+    if (this.stopPromise !== undefined) await this.stopPromise;
+    if (this.state !== 'stopped') return;
+    const parts = (this.parts ??= this.build());
+    this.startedAt = new Date();
+    this.log.info({ url: redactUrl(this.opts.url), clientId: this.opts.clientId }, 'cloud link starting');
+    parts.drainer.resume();
+    parts.connection.start();
+  }
+
+  /**
+   * Stops draining, publishes the retained offline status (reason shutdown) if connected, ends
+   * the connection with DISCONNECT (the broker then discards the will) and hands open batches
+   * back to the queue. Resolves within `stopTimeoutMs`.
+   */
+  async stop(): Promise<void> {
+    if (this.stopPromise !== undefined) return this.stopPromise;
+    const parts = this.parts;
+    if (parts === undefined || this.state === 'stopped') return;
+    this.stopPromise = this.shutdown(parts).finally(() => {
+      this.stopPromise = undefined;
+    });
+    return this.stopPromise;
+  }
+
+  /** Called by the gateway after each append: wakes the drain loop. */
+  notify(): void {
+    if (this.state === 'online') this.parts?.drainer.kick();
+  }
+
+  stats(): CloudLinkStats {
+    const none = { connectAttempts: 0, reconnects: 0, lastError: undefined };
+    const drain = { messagesPublished: 0, samplesDelivered: 0, inFlight: 0, inFlightSamples: 0, lastDeliveryLagMs: undefined };
+    return {
+      state: this.state,
+      ...(this.parts?.drainer.stats() ?? drain),
+      ...(this.parts?.connection.stats() ?? none),
+    };
+  }
+
+  private build(): Parts {
+    const topics = cloudTopics(this.opts.gatewayId, this.opts.topicPrefix);
+    const will = { topic: topics.status, payload: connectionLostStatus(this.opts.gatewayId) };
+    const drainer = new Drainer({ ...this.opts, dataTopic: topics.data }, this.queue, this.log);
+    const events = { online: (c: LinkChannel) => this.onOnline(c), offline: () => this.onOffline() };
+    const connection = new CloudConnection(this.opts, will, events, this.log);
+    return { topics, connection, drainer };
+  }
+
+  private onOnline(channel: LinkChannel): void {
+    const parts = this.parts;
+    if (parts === undefined) return;
+    this.channel = channel;
+    this.log.info({ backlog: this.queue.stats().depth }, 'cloud link draining');
+    const status = onlineStatus(this.opts.gatewayId, this.opts.version, this.startedAt, Date.now());
+    void this.publishStatus(parts, channel, status);
+    parts.drainer.attach(channel);
+  }
+
+  private onOffline(): void {
+    this.channel = undefined;
+    void this.parts?.drainer.detach();
+  }
+
+  /** Retained QoS 1 status; a failure is only logged (the will covers a lost connection). */
+  private async publishStatus(parts: Parts, channel: LinkChannel, payload: Buffer): Promise<void> {
+    try {
+      await channel.publish(parts.topics.status, payload, true);
+    } catch (err) {
+      this.log.debug({ err }, 'cloud status publish failed');
+    }
+  }
+
+  /**
+   * The shutdown status's PUBACK comes after those of the data sent before it (MQTT 3.1.1 §4.6),
+   * so waiting for it lets in-flight batches commit before the rest is handed back.
+   */
+  private async shutdown(parts: Parts): Promise<void> {
+    const deadline = Date.now() + this.opts.stopTimeoutMs;
+    parts.drainer.halt();
+    const channel = this.channel;
+    if (channel?.open === true) {
+      await withDeadline(this.publishStatus(parts, channel, shutdownStatus(this.opts.gatewayId, Date.now())), deadline);
+    }
+    await parts.connection.stop(deadline);
+    await withDeadline(parts.drainer.detach(), deadline);
+    this.log.info({ backlog: this.queue.stats().depth }, 'cloud link stopped');
+  }
+}

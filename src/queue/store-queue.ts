@@ -1,0 +1,311 @@
+/**
+ * The queue logic shared by MemoryQueue and LevelQueue: the DurableQueue contract (types.ts) over a
+ * QueueStore. Every operation runs through one mutex, and counters change only after the store
+ * call succeeded, so a failed write (QUEUE_IO) leaves the queue consistent and usable.
+ *
+ * Hand-out rule. `cursor` is the seq of the last sample handed out; `begin` reads after it.
+ * - `reject(b)` moves the cursor back to just before b's first sample (never forward). Everything
+ *   after that point goes out again in seq order, samples of batches still open included: those
+ *   go out twice with the same seq (at-least-once), but nothing is skipped. Other open batches stay
+ *   open; whichever copy is committed first removes the samples, the other commit is then a no-op.
+ * - `rejectAll` does the same for every open batch.
+ * - `commit(b)` deletes the samples of b that are still stored (some may have gone to drop-oldest,
+ *   max-age or a commit of another copy) and counts only those as delivered. Idempotent.
+ * - After `start` the cursor sits before the oldest stored sample: nothing uncommitted is skipped.
+ *
+ * Limits. drop-oldest deletes from the oldest sample on (open batches' samples included) until the
+ * new batch fits; reject-new accepts the longest prefix that fits. Either way bytes stay within
+ * max(maxBytes, one append batch). With maxAgeMs > 0, expired samples at the head are dropped on
+ * every append and begin, and expired samples further on are dropped when `begin` reaches them.
+ */
+import { ERROR_CODES, GatewayError } from '../errors.js';
+import type { QueuedSample, Sample } from '../model/sample.js';
+import { encodeSample, entrySize, withSeq } from './codec.js';
+import { Mutex } from './mutex.js';
+import type { NewEntry, QueueStore, Recovered, StoredEntry } from './store.js';
+import type { Batch, DropReason, DurableQueue, QueueOptions, QueueStats } from './types.js';
+
+/** Entries read per step when dropping from the head. */
+const DROP_CHUNK = 512;
+
+export interface StoreQueueOptions extends QueueOptions {
+  /** Clock for sample ages, ms since the epoch (Date.now by default; tests pass their own). */
+  readonly now?: () => number;
+}
+
+type Doom = (entry: StoredEntry, alreadyFreed: number) => boolean;
+
+export class StoreQueue implements DurableQueue {
+  private readonly mutex = new Mutex();
+  private state: 'stopped' | 'open' | 'stopping' = 'stopped';
+  private depth = 0;
+  private bytes = 0;
+  private head: StoredEntry | null = null;
+  private nextSeq = 1;
+  private cursor = 0;
+  private lastBatchId = 0;
+  /** Open batches: id -> seq of their first sample. */
+  private readonly openBatches = new Map<number, number>();
+  /** Samples handed out since start and still stored: seq -> size. Bounded by the in-flight window. */
+  private readonly handed = new Map<number, number>();
+  private added = 0;
+  private delivered = 0;
+  private dropped: Record<DropReason, number> = zeroDrops();
+
+  constructor(
+    private readonly store: QueueStore,
+    private readonly opts: StoreQueueOptions,
+  ) {}
+
+  start(): Promise<void> {
+    return this.mutex.run(async () => {
+      if (this.state === 'open') return;
+      this.restore(await this.store.open());
+      this.state = 'open';
+    });
+  }
+
+  /** Lets operations already called finish, then closes the store. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state === 'open') this.state = 'stopping';
+    await this.mutex.run(async () => {
+      if (this.state === 'stopped') return;
+      this.state = 'stopped';
+      await this.store.close();
+    });
+  }
+
+  append(samples: readonly Sample[]): Promise<QueuedSample[]> {
+    return this.locked(() => this.appendLocked(samples));
+  }
+
+  begin(max: number): Promise<Batch | null> {
+    if (!Number.isInteger(max) || max < 1) {
+      return Promise.reject(new GatewayError(ERROR_CODES.INTERNAL, `queue.begin(max): max must be a positive integer, got ${max}`));
+    }
+    return this.locked(() => this.beginLocked(max));
+  }
+
+  commit(batch: Batch): Promise<void> {
+    return this.locked(() => this.commitLocked(batch));
+  }
+
+  reject(batch: Batch): Promise<void> {
+    return this.locked(async () => {
+      const first = this.openBatches.get(batch.id);
+      if (first === undefined) return; // committed, rejected already, or not ours
+      this.openBatches.delete(batch.id);
+      this.cursor = Math.min(this.cursor, first - 1);
+    });
+  }
+
+  rejectAll(): Promise<void> {
+    return this.locked(async () => {
+      for (const first of this.openBatches.values()) this.cursor = Math.min(this.cursor, first - 1);
+      this.openBatches.clear();
+    });
+  }
+
+  stats(): QueueStats {
+    if (this.state !== 'open') throw closedError();
+    return {
+      depth: this.depth,
+      bytes: this.bytes,
+      oldestAgeMs: this.head === null ? 0 : Math.max(0, this.now() - this.head.sample.ts),
+      added: this.added,
+      delivered: this.delivered,
+      dropped: { ...this.dropped },
+      nextSeq: this.nextSeq,
+    };
+  }
+
+  private locked<T>(task: () => Promise<T>): Promise<T> {
+    if (this.state !== 'open') return Promise.reject(closedError());
+    return this.mutex.run(task);
+  }
+
+  private now(): number {
+    return this.opts.now?.() ?? Date.now();
+  }
+
+  private restore(r: Recovered): void {
+    this.depth = r.depth;
+    this.bytes = r.bytes;
+    this.head = r.head;
+    this.nextSeq = r.lastSeq + 1;
+    this.cursor = r.head === null ? r.lastSeq : r.head.seq - 1;
+    this.openBatches.clear();
+    this.handed.clear();
+    this.added = 0;
+    this.delivered = 0;
+    this.dropped = zeroDrops();
+  }
+
+  private async appendLocked(samples: readonly Sample[]): Promise<QueuedSample[]> {
+    if (samples.length === 0) return [];
+    await this.expireHead(this.now());
+    const entries = await this.makeRoom(samples.map((s, i) => newEntry(s, this.nextSeq + i)));
+    const last = entries.at(-1);
+    if (last === undefined) return [];
+    await this.store.append(entries, last.seq, this.opts.sync);
+    this.nextSeq = last.seq + 1;
+    this.depth += entries.length;
+    this.bytes += sizeOf(entries);
+    this.added += entries.length;
+    this.head ??= entries[0] ?? null;
+    return entries.map((e) => withSeq(e.sample, e.seq));
+  }
+
+  /** Applies the overflow policy; returns the entries to write. */
+  private async makeRoom(entries: NewEntry[]): Promise<NewEntry[]> {
+    const { maxBytes, overflow } = this.opts;
+    const incoming = sizeOf(entries);
+    if (this.bytes + incoming <= maxBytes) return entries;
+    switch (overflow) {
+      case 'reject-new': {
+        const fit = fittingPrefix(entries, maxBytes - this.bytes);
+        this.dropped['reject-new'] += entries.length - fit;
+        return entries.slice(0, fit);
+      }
+      case 'drop-oldest':
+        await this.dropHead('max-bytes', (_e, freed) => this.bytes - freed + incoming > maxBytes);
+        return entries;
+    }
+  }
+
+  private async expireHead(now: number): Promise<void> {
+    if (this.opts.maxAgeMs <= 0) return;
+    const cutoff = now - this.opts.maxAgeMs;
+    await this.dropHead('max-age', (e) => e.sample.ts < cutoff);
+  }
+
+  /** Drops entries from the oldest on while `doom` holds for them. */
+  private async dropHead(reason: DropReason, doom: Doom): Promise<void> {
+    while (this.head !== null && doom(this.head, 0)) {
+      const chunk = await this.store.readAfter(this.head.seq - 1, DROP_CHUNK);
+      const doomed = takeWhile(chunk, doom);
+      const first = doomed[0];
+      const last = doomed.at(-1);
+      if (first === undefined || last === undefined) {
+        this.head = chunk[0] ?? null; // head was stale; look again from the real one
+        continue;
+      }
+      await this.store.removeRange(first.seq, last.seq);
+      this.forget(doomed, reason);
+      this.head = chunk[doomed.length] ?? (await this.firstAfter(last.seq));
+    }
+  }
+
+  private async beginLocked(max: number): Promise<Batch | null> {
+    const now = this.now();
+    await this.expireHead(now);
+    const items: StoredEntry[] = [];
+    let after = this.cursor; // moved only once the whole batch is read: a failed read skips nothing
+    while (items.length < max) {
+      const want = max - items.length;
+      const chunk = await this.store.readAfter(after, want);
+      const last = chunk.at(-1);
+      if (last === undefined) break;
+      items.push(...(await this.withoutExpired(chunk, now)));
+      after = last.seq;
+      if (chunk.length < want) break;
+    }
+    this.cursor = after;
+    return items.length === 0 ? null : this.openBatch(items);
+  }
+
+  /** Drops (max-age) the expired entries of a chunk about to be handed out; returns the rest. */
+  private async withoutExpired(chunk: StoredEntry[], now: number): Promise<StoredEntry[]> {
+    if (this.opts.maxAgeMs <= 0) return chunk;
+    const cutoff = now - this.opts.maxAgeMs;
+    const stale = chunk.filter((e) => e.sample.ts < cutoff);
+    if (stale.length === 0) return chunk;
+    await this.store.removeSeqs(stale.map((e) => e.seq));
+    this.forget(stale, 'max-age');
+    await this.refreshHeadIfRemoved(stale.map((e) => e.seq));
+    return chunk.filter((e) => e.sample.ts >= cutoff);
+  }
+
+  private openBatch(items: StoredEntry[]): Batch {
+    const id = ++this.lastBatchId;
+    this.openBatches.set(id, items[0]?.seq ?? this.cursor);
+    for (const e of items) this.handed.set(e.seq, e.size);
+    return { id, items: items.map((e) => withSeq(e.sample, e.seq)) };
+  }
+
+  private async commitLocked(batch: Batch): Promise<void> {
+    const seqs = [...new Set(batch.items.map((i) => i.seq))].filter((s) => this.handed.has(s)).sort((a, b) => a - b);
+    const first = seqs[0];
+    const last = seqs.at(-1);
+    if (first !== undefined && last !== undefined) {
+      // A run of consecutive seqs holds no other key: a range delete is exact (and faster on level).
+      if (last - first + 1 === seqs.length) await this.store.removeRange(first, last);
+      else await this.store.removeSeqs(seqs);
+      for (const s of seqs) {
+        this.bytes -= this.handed.get(s) ?? 0;
+        this.handed.delete(s);
+      }
+      this.depth -= seqs.length;
+      this.delivered += seqs.length;
+      await this.refreshHeadIfRemoved(seqs);
+    }
+    this.openBatches.delete(batch.id);
+  }
+
+  private forget(entries: readonly StoredEntry[], reason: DropReason): void {
+    for (const e of entries) this.handed.delete(e.seq);
+    this.depth -= entries.length;
+    this.bytes -= sizeOf(entries);
+    this.dropped[reason] += entries.length;
+  }
+
+  private async refreshHeadIfRemoved(removed: readonly number[]): Promise<void> {
+    if (this.head !== null && removed.includes(this.head.seq)) this.head = await this.firstAfter(this.head.seq);
+  }
+
+  private async firstAfter(seq: number): Promise<StoredEntry | null> {
+    return (await this.store.readAfter(seq, 1))[0] ?? null;
+  }
+}
+
+function newEntry(sample: Sample, seq: number): NewEntry {
+  const encoded = encodeSample(sample);
+  return { seq, sample, encoded, size: entrySize(encoded) };
+}
+
+function sizeOf(entries: readonly StoredEntry[]): number {
+  let total = 0;
+  for (const e of entries) total += e.size;
+  return total;
+}
+
+/** How many entries from the start fit in `room` bytes. */
+function fittingPrefix(entries: readonly StoredEntry[], room: number): number {
+  let used = 0;
+  let n = 0;
+  for (const e of entries) {
+    if (used + e.size > room) break;
+    used += e.size;
+    n += 1;
+  }
+  return n;
+}
+
+function takeWhile(chunk: readonly StoredEntry[], doom: Doom): StoredEntry[] {
+  const out: StoredEntry[] = [];
+  let freed = 0;
+  for (const e of chunk) {
+    if (!doom(e, freed)) break;
+    out.push(e);
+    freed += e.size;
+  }
+  return out;
+}
+
+function zeroDrops(): Record<DropReason, number> {
+  return { 'max-bytes': 0, 'max-age': 0, 'reject-new': 0 };
+}
+
+function closedError(): GatewayError {
+  return new GatewayError(ERROR_CODES.QUEUE_CLOSED, 'the queue is stopped (or was never started)');
+}

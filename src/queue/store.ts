@@ -1,0 +1,42 @@
+/**
+ * The storage half of a queue: ordered entries by sequence number, nothing else. The queue logic
+ * (cursor, open batches, limits, counters) lives once in store-queue.ts, above either store, so the
+ * memory and level queues cannot drift apart.
+ */
+import type { Sample } from '../model/sample.js';
+
+export interface StoredEntry {
+  readonly seq: number;
+  readonly sample: Sample;
+  /** Encoded size (key + value bytes, see codec.ts). */
+  readonly size: number;
+}
+
+/** An entry about to be written, with its encoded value. */
+export interface NewEntry extends StoredEntry {
+  readonly encoded: string;
+}
+
+/** What `open` finds in the store. */
+export interface Recovered {
+  readonly depth: number;
+  readonly bytes: number;
+  /** The entry with the smallest seq; null when empty. */
+  readonly head: StoredEntry | null;
+  /** The largest seq ever assigned (0 for a new store), whether or not it is still stored. */
+  readonly lastSeq: number;
+}
+
+/** Failures are thrown as GatewayError (QUEUE_IO, QUEUE_CORRUPT, ...); a failed call changed nothing it reports. */
+export interface QueueStore {
+  open(): Promise<Recovered>;
+  /** Writes `entries` (ascending seq) and records `lastSeq` as the high-water mark, atomically. */
+  append(entries: readonly NewEntry[], lastSeq: number, sync: boolean): Promise<void>;
+  /** Up to `max` entries with seq > `after`, ascending. */
+  readAfter(after: number, max: number): Promise<StoredEntry[]>;
+  /** Deletes every entry with first <= seq <= last (the caller means all of them). */
+  removeRange(first: number, last: number): Promise<void>;
+  /** Deletes exactly these entries. */
+  removeSeqs(seqs: readonly number[]): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,182 @@
+/**
+ * Runs one device: keeps a session open (reconnecting with backoff), polls each poll group on its own
+ * drift-free schedule without overlapping cycles, and turns every read result into a Sample.
+ * A failure never escapes as a rejection: it becomes bad-quality samples and link state.
+ */
+import type { Logger } from 'pino';
+import type { ResolvedDevice } from '../config/load-site.js';
+import type { ConnectionConfig } from '../config/site-schema.js';
+import { errorMessage, ERROR_CODES, isGatewayError } from '../errors.js';
+import type { Sample } from '../model/sample.js';
+import { toSample } from '../pipeline/transform.js';
+import { Ticker } from '../scheduler/ticker.js';
+import { Backoff } from '../util/backoff.js';
+import type { ModbusAddress } from './modbus/address.js';
+import type { BoundPoint, ProtocolAdapter, Session } from './types.js';
+import type { ModelPoint } from '../catalog/types.js';
+
+export type LinkState = 'stopped' | 'connecting' | 'up' | 'down';
+
+export interface RunnerStats {
+  readonly state: LinkState;
+  readonly cycles: number;
+  readonly failedCycles: number;
+  readonly overruns: number;
+  readonly samples: number;
+  readonly lastError?: string;
+}
+
+export interface RunnerOptions {
+  readonly device: ResolvedDevice;
+  readonly adapter: ProtocolAdapter<ConnectionConfig, ModbusAddress>;
+  readonly logger: Logger;
+  readonly onSamples: (samples: Sample[]) => void;
+  readonly backoff?: { readonly minMs: number; readonly maxMs: number };
+  readonly now?: () => number;
+}
+
+interface Group {
+  readonly name: string;
+  readonly intervalMs: number;
+  readonly points: readonly ModelPoint[];
+  readonly bound: readonly BoundPoint<ModbusAddress>[];
+  readonly ticker: Ticker;
+  running?: Promise<void>;
+}
+
+export class DeviceRunner {
+  private session: Session<ModbusAddress> | undefined;
+  private groups: Group[] = [];
+  private state: LinkState = 'stopped';
+  private backoff: Backoff | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private connecting: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+  private counters = { cycles: 0, failedCycles: 0, overruns: 0, samples: 0 };
+  private lastError: string | undefined;
+
+  constructor(private readonly options: RunnerOptions) {}
+
+  get id(): string {
+    return this.options.device.config.id;
+  }
+
+  stats(): RunnerStats {
+    const missed = this.groups.reduce((n, g) => n + g.ticker.missed, 0);
+    return { state: this.state, ...this.counters, overruns: this.counters.overruns + missed, ...(this.lastError ? { lastError: this.lastError } : {}) };
+  }
+
+  start(): void {
+    const { device } = this.options;
+    this.backoff = new Backoff(this.options.backoff ?? { minMs: 1000, maxMs: 30_000 });
+    this.groups = Object.entries(device.intervals).flatMap(([name, intervalMs]) => {
+      const points = device.model.points.filter((p) => p.group === name);
+      if (points.length === 0) return [];
+      const bound = points.map((p) => ({ name: p.name, address: p.address }));
+      const group: Group = { name, intervalMs, points, bound, ticker: new Ticker(intervalMs, (t) => this.tick(group, t), this.options.now) };
+      return [group];
+    });
+    this.state = 'connecting';
+    // Polling starts once the first connection attempt settled, so a device that is reachable
+    // never reports a spurious "disconnected" at start-up.
+    this.connecting = this.connect().then(() => {
+      if (this.state !== 'stopped') for (const g of this.groups) g.ticker.start();
+    });
+  }
+
+  private tick(group: Group, scheduledAt: number): void {
+    if (group.running) {
+      this.counters.overruns++;
+      return;
+    }
+    group.running = this.cycle(group, scheduledAt).finally(() => {
+      group.running = undefined;
+    });
+  }
+
+  private async cycle(group: Group, _scheduledAt: number): Promise<void> {
+    const session = this.session;
+    const now = this.options.now ?? Date.now;
+    this.counters.cycles++;
+    if (!session) {
+      const ts = now();
+      this.emit(group.points.map((p) => toSample(this.id, p, { point: p.name, ok: false, code: ERROR_CODES.DEVICE_DISCONNECTED, message: 'not connected' }, ts)));
+      this.counters.failedCycles++;
+      return;
+    }
+    try {
+      const results = await session.read(group.bound, this.abort.signal);
+      // Time of the answer: with reads of one device serialised, per-device order is time order.
+      const ts = now();
+      const samples = results.map((r, i) => toSample(this.id, group.points[i] as ModelPoint, r, ts));
+      if (samples.every((s) => s.quality === 'bad')) this.counters.failedCycles++;
+      this.emit(samples);
+    } catch (err) {
+      this.counters.failedCycles++;
+      this.lastError = errorMessage(err);
+      this.options.logger.error({ err, group: group.name }, 'poll cycle failed');
+    }
+    if (!session.isOpen() && this.session === session) this.lose(session, 'connection lost or no longer trusted');
+  }
+
+  private emit(samples: Sample[]): void {
+    if (samples.length === 0 || this.state === 'stopped') return;
+    this.counters.samples += samples.length;
+    this.options.onSamples(samples);
+  }
+
+  private lose(session: Session<ModbusAddress>, why: string): void {
+    this.session = undefined;
+    this.state = 'down';
+    this.options.logger.warn({ why }, 'device link down, reconnecting');
+    session.close().catch(() => undefined);
+    this.scheduleReconnect();
+  }
+
+  private async connect(): Promise<void> {
+    const { device, adapter, logger } = this.options;
+    try {
+      const session = await adapter.connect(device.config.connection, { logger, device: device.config.id });
+      if (this.state === 'stopped') {
+        await session.close();
+        return;
+      }
+      this.session = session;
+      this.state = 'up';
+      this.backoff?.reset();
+      this.lastError = undefined;
+      logger.info('device link up');
+    } catch (err) {
+      const message = isGatewayError(err) ? err.message : errorMessage(err);
+      if (message !== this.lastError) logger.warn({ err: message }, 'device connect failed');
+      this.lastError = message;
+      this.state = 'down';
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.state === 'stopped' || this.reconnectTimer) return;
+    const delay = this.backoff?.next() ?? 1000;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.state === 'stopped') return;
+      this.state = 'connecting';
+      this.connecting = this.connect();
+    }, delay);
+  }
+
+  /** Stops polling and waits for running cycles; samples they produce are still delivered. */
+  async stop(): Promise<void> {
+    for (const g of this.groups) g.ticker.stop();
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    await Promise.allSettled(this.groups.flatMap((g) => (g.running ? [g.running] : [])));
+    this.state = 'stopped';
+    this.abort.abort();
+    await this.connecting?.catch(() => undefined);
+    const session = this.session;
+    this.session = undefined;
+    await session?.close();
+  }
+}

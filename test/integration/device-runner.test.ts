@@ -1,0 +1,125 @@
+/**
+ * The device runner over real TCP sockets: a point that fails is reported alone, a device that does
+ * not answer times out without crashing anything, and a device that comes back is polled again.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { ServerTCP, type IServiceVector } from 'modbus-serial';
+import { resolveModel } from '../../src/catalog/resolve.js';
+import type { DeviceModel } from '../../src/catalog/types.js';
+import { modelSchema } from '../../src/config/model-schema.js';
+import type { ResolvedDevice } from '../../src/config/load-site.js';
+import { deviceSchema } from '../../src/config/site-schema.js';
+import { ERROR_CODES } from '../../src/errors.js';
+import type { Sample } from '../../src/model/sample.js';
+import { silentLogger } from '../../src/ops/logger.js';
+import { ModbusAdapter } from '../../src/southbound/modbus/adapter.js';
+import { DeviceRunner } from '../../src/southbound/runner.js';
+import { until } from '../helpers/site.js';
+
+function model(): DeviceModel {
+  const def = modelSchema.parse({
+    id: 'testco/probe',
+    protocol: 'modbus',
+    groups: { g: { interval: 50 } },
+    points: [
+      { name: 'good_a', address: { table: 'holding', register: 0, type: 'uint16' } },
+      { name: 'good_b', address: { table: 'holding', register: 1, type: 'int32' }, scale: 0.5 },
+      { name: 'broken', address: { table: 'holding', register: 100, type: 'uint16' } },
+      { name: 'flag', address: { table: 'coil', register: 0 } },
+    ],
+  });
+  const { model: m, problems } = resolveModel(def, 'test');
+  assert.ok(m, JSON.stringify(problems));
+  return m;
+}
+
+function device(port: number, timeout = 300): ResolvedDevice {
+  const config = deviceSchema.parse({ id: 'dev-1', model: 'testco/probe', connection: { transport: 'tcp', host: '127.0.0.1', port, unitId: 1, timeout } });
+  return { config, model: model(), intervals: { g: 50 } };
+}
+
+/** A device whose register 100 does not exist (exception 02); other registers hold fixed values. */
+async function startDevice(port = 0): Promise<{ port: number; close(): Promise<void> }> {
+  const words = [7, 0xffff, 0xfffe];
+  const vector: IServiceVector = {
+    getHoldingRegister: (addr: number) => {
+      if (addr >= 100) throw Object.assign(new Error('no such register'), { modbusErrorCode: 2 });
+      return words[addr] ?? 0;
+    },
+    getCoil: (addr: number) => addr === 0,
+  };
+  const server = new ServerTCP(vector, { host: '127.0.0.1', port: (port === 0 ? '0' : port) as number, unitID: 1 });
+  await new Promise<void>((resolve, reject) => {
+    server.on('initialized', () => resolve());
+    server.on('serverError', reject);
+  });
+  const inner = (server as unknown as { _server: net.Server })._server;
+  const bound = (inner.address() as net.AddressInfo).port;
+  return { port: bound, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+function collectSamples() {
+  const samples: Sample[] = [];
+  return { samples, onSamples: (s: Sample[]) => samples.push(...s) };
+}
+
+test('a failing point yields one bad sample with a code; the other points of the read still arrive', async (t) => {
+  const dev = await startDevice();
+  const sink = collectSamples();
+  const runner = new DeviceRunner({ device: device(dev.port), adapter: new ModbusAdapter({ maxGap: 0 }), logger: silentLogger(), onSamples: sink.onSamples });
+  t.after(async () => {
+    await runner.stop();
+    await dev.close();
+  });
+  runner.start();
+  await until(() => sink.samples.filter((s) => s.point === 'good_a').length >= 3, 'three cycles');
+  const byPoint = (name: string) => sink.samples.filter((s) => s.point === name);
+  assert.ok(byPoint('good_a').every((s) => s.quality === 'good' && s.value === 7));
+  assert.ok(byPoint('good_b').every((s) => s.quality === 'good' && s.value === -1), 'int32 0xFFFFFFFE * 0.5 = -1');
+  assert.ok(byPoint('flag').every((s) => s.quality === 'good' && s.value === true));
+  const broken = byPoint('broken');
+  assert.ok(broken.length >= 1);
+  assert.ok(broken.every((s) => s.quality === 'bad' && s.value === null && s.code === ERROR_CODES.DEVICE_EXCEPTION));
+  assert.equal(runner.stats().state, 'up');
+});
+
+test('a device that accepts the connection but never answers times out; polling goes on without crashing', async (t) => {
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((s) => sockets.add(s)); // reads requests, never answers
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const port = (silent.address() as net.AddressInfo).port;
+  const sink = collectSamples();
+  const runner = new DeviceRunner({ device: device(port, 150), adapter: new ModbusAdapter({ maxGap: 0 }), logger: silentLogger(), onSamples: sink.onSamples, backoff: { minMs: 50, maxMs: 100 } });
+  t.after(async () => {
+    await runner.stop();
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => silent.close(r));
+  });
+  runner.start();
+  await until(() => sink.samples.length >= 4, 'bad samples for every point');
+  const codes = new Set(sink.samples.map((s) => s.code));
+  assert.ok(sink.samples.every((s) => s.quality === 'bad' && s.value === null));
+  assert.ok(codes.has(ERROR_CODES.DEVICE_TIMEOUT), `codes seen: ${[...codes].join(', ')}`);
+  await until(() => runner.stats().cycles >= 6, 'polling continues');
+});
+
+test('a device that is down at start is connected once it comes up, and then polled normally', async (t) => {
+  const probe = await startDevice();
+  const port = probe.port;
+  await probe.close(); // the port is now free: connections are refused
+  const sink = collectSamples();
+  const runner = new DeviceRunner({ device: device(port), adapter: new ModbusAdapter({ maxGap: 0 }), logger: silentLogger(), onSamples: sink.onSamples, backoff: { minMs: 50, maxMs: 200 } });
+  let dev: { close(): Promise<void> } | undefined;
+  t.after(async () => {
+    await runner.stop();
+    await dev?.close();
+  });
+  runner.start();
+  await until(() => sink.samples.some((s) => s.code === ERROR_CODES.DEVICE_DISCONNECTED), 'disconnected samples');
+  assert.notEqual(runner.stats().state, 'up');
+  dev = await startDevice(port);
+  await until(() => sink.samples.some((s) => s.point === 'good_a' && s.quality === 'good'), 'good samples after the device came up');
+  assert.equal(runner.stats().state, 'up');
+});
