@@ -58,6 +58,7 @@ class Attempt implements LinkChannel {
 
   abort(): void {
     this.client.end(true);
+    this.client.stream.destroy();
   }
 }
 
@@ -104,7 +105,9 @@ export class CloudConnection {
     this.attempt = undefined;
     if (attempt === undefined) return;
     if (attempt.open) await withDeadline(attempt.client.endAsync(false), deadline);
-    attempt.client.end(true); // no-op after a clean end; cuts what did not close in time
+    // end(true) is a no-op while a graceful end is pending, so cut the socket itself.
+    attempt.client.end(true);
+    attempt.client.stream.destroy();
     this.closed(attempt);
   }
 

@@ -27,6 +27,9 @@ export interface TestSiteOptions {
   readonly cloudUrl: string;
   readonly devices: readonly TestDevice[];
   readonly brokerPort?: number;
+  /** Merged into `gateway:`. */
+  readonly gateway?: Record<string, unknown>;
+  /** Top-level sections that replace the defaults below. */
   readonly extra?: Record<string, unknown>;
 }
 
@@ -37,7 +40,7 @@ export async function tempDir(prefix = 'edgeway-test-'): Promise<{ dir: string; 
 
 export function siteDocument(o: TestSiteOptions): Record<string, unknown> {
   return {
-    gateway: { id: o.gatewayId ?? 'e2e', dataDir: './data', modelPaths: [ADAPTERS] },
+    gateway: { id: o.gatewayId ?? 'e2e', dataDir: './data', modelPaths: [ADAPTERS], ...o.gateway },
     log: { level: 'silent' },
     devices: o.devices.map((d) => ({
       id: d.id,

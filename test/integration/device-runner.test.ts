@@ -111,15 +111,15 @@ test('a device that is down at start is connected once it comes up, and then pol
   await probe.close(); // the port is now free: connections are refused
   const sink = collectSamples();
   const runner = new DeviceRunner({ device: device(port), adapter: new ModbusAdapter({ maxGap: 0 }), logger: silentLogger(), onSamples: sink.onSamples, backoff: { minMs: 50, maxMs: 200 } });
-  let dev: { close(): Promise<void> } | undefined;
+  const later: { dev?: { close(): Promise<void> } } = {};
   t.after(async () => {
     await runner.stop();
-    await dev?.close();
+    await later.dev?.close();
   });
   runner.start();
   await until(() => sink.samples.some((s) => s.code === ERROR_CODES.DEVICE_DISCONNECTED), 'disconnected samples');
   assert.notEqual(runner.stats().state, 'up');
-  dev = await startDevice(port);
+  later.dev = await startDevice(port);
   await until(() => sink.samples.some((s) => s.point === 'good_a' && s.quality === 'good'), 'good samples after the device came up');
   assert.equal(runner.stats().state, 'up');
 });
