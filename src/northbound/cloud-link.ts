@@ -125,7 +125,7 @@ export class CloudLink {
     const parts = this.parts;
     if (parts === undefined) return;
     this.channel = channel;
-    this.log.info({ backlog: this.queue.stats().depth }, 'cloud link draining');
+    this.log.info({ backlog: this.backlog() }, 'cloud link draining');
     const status = onlineStatus(this.opts.gatewayId, this.opts.version, this.startedAt, Date.now());
     void this.publishStatus(parts, channel, status);
     parts.drainer.attach(channel);
@@ -134,6 +134,15 @@ export class CloudLink {
   private onOffline(): void {
     this.channel = undefined;
     void this.parts?.drainer.detach();
+  }
+
+  /** Queue depth for logs; undefined if the queue is already closed (stats() throws then). */
+  private backlog(): number | undefined {
+    try {
+      return this.queue.stats().depth;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Retained QoS 1 status; a failure is only logged (the will covers a lost connection). */
@@ -158,6 +167,6 @@ export class CloudLink {
     }
     await parts.connection.stop(deadline);
     await withDeadline(parts.drainer.detach(), deadline);
-    this.log.info({ backlog: this.queue.stats().depth }, 'cloud link stopped');
+    this.log.info({ backlog: this.backlog() }, 'cloud link stopped');
   }
 }

@@ -11,7 +11,7 @@
 import { connect, type MqttClient } from 'mqtt';
 import { ERROR_CODES } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../util/backoff.js';
 import { withDeadline } from './deadline.js';
 import { classifyLinkError, linkErrorKey, type LinkError } from './link-errors.js';
 import { mqttClientOptions, redactUrl, type ResolvedCloudLinkOptions } from './options.js';

@@ -20,8 +20,9 @@
  */
 import { ERROR_CODES, GatewayError } from '../errors.js';
 import type { QueuedSample, Sample } from '../model/sample.js';
-import { encodeSample, entrySize, withSeq } from './codec.js';
-import { Mutex } from './mutex.js';
+import { withSeq } from './codec.js';
+import { fittingPrefix, newEntry, sizeOf, takeWhile, type Doom } from './entries.js';
+import { Mutex } from '../util/mutex.js';
 import type { NewEntry, QueueStore, Recovered, StoredEntry } from './store.js';
 import type { Batch, DropReason, DurableQueue, QueueOptions, QueueStats } from './types.js';
 
@@ -32,8 +33,6 @@ export interface StoreQueueOptions extends QueueOptions {
   /** Clock for sample ages, ms since the epoch (Date.now by default; tests pass their own). */
   readonly now?: () => number;
 }
-
-type Doom = (entry: StoredEntry, alreadyFreed: number) => boolean;
 
 export class StoreQueue implements DurableQueue {
   private readonly mutex = new Mutex();
@@ -221,8 +220,7 @@ export class StoreQueue implements DurableQueue {
     const stale = chunk.filter((e) => e.sample.ts < cutoff);
     if (stale.length === 0) return chunk;
     await this.store.removeSeqs(stale.map((e) => e.seq));
-    this.forget(stale, 'max-age');
-    await this.refreshHeadIfRemoved(stale.map((e) => e.seq));
+    this.forget(stale, 'max-age'); // never the head: expireHead ran with the same `now`
     return chunk.filter((e) => e.sample.ts >= cutoff);
   }
 
@@ -266,40 +264,6 @@ export class StoreQueue implements DurableQueue {
   private async firstAfter(seq: number): Promise<StoredEntry | null> {
     return (await this.store.readAfter(seq, 1))[0] ?? null;
   }
-}
-
-function newEntry(sample: Sample, seq: number): NewEntry {
-  const encoded = encodeSample(sample);
-  return { seq, sample, encoded, size: entrySize(encoded) };
-}
-
-function sizeOf(entries: readonly StoredEntry[]): number {
-  let total = 0;
-  for (const e of entries) total += e.size;
-  return total;
-}
-
-/** How many entries from the start fit in `room` bytes. */
-function fittingPrefix(entries: readonly StoredEntry[], room: number): number {
-  let used = 0;
-  let n = 0;
-  for (const e of entries) {
-    if (used + e.size > room) break;
-    used += e.size;
-    n += 1;
-  }
-  return n;
-}
-
-function takeWhile(chunk: readonly StoredEntry[], doom: Doom): StoredEntry[] {
-  const out: StoredEntry[] = [];
-  let freed = 0;
-  for (const e of chunk) {
-    if (!doom(e, freed)) break;
-    out.push(e);
-    freed += e.size;
-  }
-  return out;
 }
 
 function zeroDrops(): Record<DropReason, number> {

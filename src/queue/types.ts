@@ -49,8 +49,9 @@ export interface DurableQueue {
    */
   append(samples: readonly Sample[]): Promise<QueuedSample[]>;
   /**
-   * Hands out up to `max` samples in sequence order, starting after the last sample already handed
-   * out by a still-open batch; null when there is nothing to hand out. Several batches may be open.
+   * Hands out up to `max` samples in sequence order, starting after the hand-out position (the last
+   * sample handed out, moved back by `reject`); null when there is nothing to hand out. Several
+   * batches may be open; after a reject, samples of still-open batches may go out twice (same seq).
    */
   begin(max: number): Promise<Batch | null>;
   /** Removes a batch's samples for good (after the cloud acknowledged them). Idempotent. */

@@ -28,7 +28,8 @@ export function backoffCeiling(attempt: number, options: BackoffOptions): number
 export function backoffDelay(attempt: number, options: BackoffOptions, random: RandomSource = Math.random): number {
   const { minMs } = normalise(options);
   const ceiling = backoffCeiling(attempt, options);
-  const r = Math.min(Math.max(random(), 0), 1);
+  const raw = random();
+  const r = Number.isFinite(raw) ? Math.min(Math.max(raw, 0), 1) : 0;
   return Math.round(minMs + r * (ceiling - minMs));
 }
 

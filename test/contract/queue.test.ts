@@ -189,7 +189,10 @@ export function queueContract(name: string, factory: QueueFactory): void {
         await q.commit(a);
         const s = q.stats();
         assert.deepEqual([s.depth, s.delivered, s.bytes], [2, 4, sizeOf(input.slice(4))]);
-        assert.deepEqual(seqs(await q.begin(10)), [5, 6]);
+        assert.deepEqual(seqs(await q.begin(1)), [5]);
+        await q.reject(a); // committed batches are closed: rejecting them moves nothing
+        await q.reject(b);
+        assert.deepEqual(seqs(await q.begin(10)), [6]);
       });
     });
 
@@ -277,21 +280,25 @@ export function queueContract(name: string, factory: QueueFactory): void {
         clock = T0 + 10_000;
         const old = { ts: T0 };
         const fresh = { ts: T0 + 9_500 };
-        // old, fresh, old, fresh: the stale ones in the middle go too
-        await q.append([sample(1, old), sample(2, fresh), sample(3, old), sample(4, fresh)]);
-        const b = await q.begin(10);
+        // the stale ones in the middle go too, not only those at the head
+        await q.append([sample(1, old), sample(2, fresh), sample(3, old), sample(4, fresh), sample(5, fresh)]);
+        const b = await q.begin(2);
         assert.deepEqual(seqs(b), [2, 4]);
-        let s = q.stats();
-        assert.deepEqual([s.depth, s.dropped['max-age']], [2, 2]);
-        // time passes: the begun ones expire too, dropped on the next append
-        clock = T0 + 20_000;
-        await q.append([sample(5, { ts: T0 + 19_990 })]);
-        s = q.stats();
-        assert.deepEqual([s.depth, s.dropped['max-age'], s.oldestAgeMs], [1, 4, 10]);
         assert.ok(b);
-        await q.commit(b); // dropped meanwhile: nothing delivered
-        assert.equal(q.stats().delivered, 0);
-        assert.deepEqual(seqs(await q.begin(10)), [5]);
+        await q.commit(b);
+        let s = q.stats();
+        assert.deepEqual([s.depth, s.delivered, s.dropped['max-age']], [1, 2, 2]);
+        const b2 = await q.begin(10);
+        assert.deepEqual(seqs(b2), [5]);
+        // time passes: the begun sample expires too, dropped on the next append
+        clock = T0 + 20_000;
+        await q.append([sample(6, { ts: T0 + 19_990 })]);
+        s = q.stats();
+        assert.deepEqual([s.depth, s.dropped['max-age'], s.oldestAgeMs], [1, 3, 10]);
+        assert.ok(b2);
+        await q.commit(b2); // dropped meanwhile: nothing delivered
+        assert.equal(q.stats().delivered, 2);
+        assert.deepEqual(seqs(await q.begin(10)), [6]);
       });
     });
 
@@ -306,15 +313,29 @@ export function queueContract(name: string, factory: QueueFactory): void {
       });
     });
 
+    it('max-age: a long expired run at the head goes at once, oldest age follows', async () => {
+      await withQueue({ maxAgeMs: 1000 }, async (q) => {
+        clock = T0 + 10_000;
+        await q.append([...samples(1, 700, { ts: T0 }), ...samples(701, 10, { ts: T0 + 9_900 })]);
+        await q.append(samples(711, 1, { ts: T0 + 9_950 }));
+        const s = q.stats();
+        assert.deepEqual([s.depth, s.dropped['max-age'], s.oldestAgeMs], [11, 700, 100]);
+        assert.deepEqual(seqs(await q.begin(100)), range(701, 711));
+      });
+    });
+
     it('concurrent appends, begins and commits keep counters exact', async () => {
       await withQueue({}, async (q) => {
-        const appends = Array.from({ length: 20 }, (_, k) => q.append(samples(k * 5, 5)));
-        const begins = Array.from({ length: 10 }, () => q.begin(4));
-        const [appended, begun] = await Promise.all([Promise.all(appends), Promise.all(begins)]);
+        const appends: Promise<QueuedSample[]>[] = [];
+        const takers: Promise<number[]>[] = [];
+        for (let k = 0; k < 20; k++) {
+          appends.push(q.append(samples(k * 5, 5)));
+          takers.push(q.begin(4).then(async (b) => (b === null ? [] : q.commit(b).then(() => seqs(b)))));
+        }
+        const [appended, taken] = await Promise.all([Promise.all(appends), Promise.all(takers)]);
         assert.deepEqual(appended.flat().map((s) => s.seq), range(1, 100));
-        const handed = begun.flatMap(seqs);
+        const handed = taken.flat();
         assert.equal(new Set(handed).size, handed.length, 'no sample in two batches');
-        await Promise.all(begun.map((b) => (b === null ? undefined : q.commit(b))));
         const rest = await drain(q);
         assert.deepEqual([...handed, ...rest.map((x) => x.seq)].sort((x, y) => x - y), range(1, 100));
         const s = q.stats();

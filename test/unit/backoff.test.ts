@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Backoff, backoffCeiling, backoffDelay } from '../../src/northbound/backoff.js';
+import { Backoff, backoffCeiling, backoffDelay } from '../../src/util/backoff.js';
 
 const opts = { minMs: 500, maxMs: 30_000 };
 

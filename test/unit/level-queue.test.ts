@@ -124,6 +124,20 @@ describe('LevelQueue', () => {
     await q2.stop();
   });
 
+  it('without its sequence mark, recovery continues after the newest stored sample', async () => {
+    const path = fresh();
+    const q = new LevelQueue(path, OPTS);
+    await q.start();
+    await q.append(samples(1, 3));
+    await q.stop();
+    const db = new Level<string, string>(path);
+    await db.del('m!seq');
+    await db.close();
+    await q.start();
+    assert.deepEqual([q.stats().depth, q.stats().nextSeq], [3, 4]);
+    await q.stop();
+  });
+
   it('a second open of the same directory fails with QUEUE_LOCKED; the first keeps working', async () => {
     const path = fresh();
     const first = new LevelQueue(path, OPTS);

@@ -1,0 +1,26 @@
+/**
+ * `npm run bench`: every benchmark, each figure beside the baseline it is compared with, measured in
+ * this same run (machines here are noisy: ratios, not absolute numbers, are what to compare).
+ * Run one with `npm run bench -- <name>`.
+ */
+import { ingest } from './ingest.js';
+import { planEfficiency } from './plan-efficiency.js';
+import type { BenchResult } from './types.js';
+
+const BENCHES: Record<string, () => Promise<BenchResult[]>> = {
+  plan: planEfficiency,
+  ingest,
+};
+
+function format(v: number | string): string {
+  if (typeof v === 'string') return v;
+  return Number.isInteger(v) ? String(v) : v.toFixed(3);
+}
+
+const wanted = process.argv.slice(2);
+for (const [name, bench] of Object.entries(BENCHES)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  for (const r of await bench()) {
+    console.log(`${r.name}\n  ${Object.entries(r.figures).map(([k, v]) => `${k}: ${format(v)}`).join(' | ')}`);
+  }
+}
