@@ -95,6 +95,19 @@ export const queueSchema = z
   .default({ maxBytes: 1024 ** 3, maxAge: 7 * 86_400_000, overflow: 'drop-oldest', sync: false });
 export type QueueConfig = z.output<typeof queueSchema>;
 
+export const opsSchema = z
+  .strictObject({
+    http: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe('serve /metrics (Prometheus), /healthz, /readyz and the status page'),
+        host: z.string().default('0.0.0.0'),
+        port: z.int().min(0).max(65535).default(9464).describe('ops HTTP port (0 picks a free port)'),
+      })
+      .default({ enabled: false, host: '0.0.0.0', port: 9464 }),
+  })
+  .default({ http: { enabled: false, host: '0.0.0.0', port: 9464 } });
+export type OpsConfig = z.output<typeof opsSchema>;
+
 export const siteSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -113,6 +126,7 @@ export const siteSchema = z
     broker: brokerSchema,
     cloud: cloudSchema,
     queue: queueSchema,
+    ops: opsSchema,
   })
   .describe('Edgeway site config');
 
