@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ModelPoint } from '../../src/catalog/types.js';
+import { QualityFilter } from '../../src/pipeline/quality-filter.js';
+import { engineering, toSample } from '../../src/pipeline/transform.js';
+import type { ModbusType } from '../../src/southbound/modbus/address.js';
+
+function point(type: ModbusType, scale = 1, offset = 0): ModelPoint {
+  return { name: 'p', group: 'g', access: 'r', scale, offset, address: { table: 'holding', register: 0, type, byteOrder: 'ABCD', count: 2, stringOrder: 'AB' } };
+}
+
+test('engineering value = raw * scale + offset, without float noise', () => {
+  assert.equal(engineering(point('uint16', 0.1), 123), 12.3);
+  assert.equal(engineering(point('int16', 0.01), -5), -0.05);
+  assert.equal(engineering(point('uint16', 0.1, -40), 653), 25.3);
+  assert.equal(engineering(point('uint16', 2, 1), 10), 21);
+  assert.equal(engineering(point('int32'), -123456), -123456);
+});
+
+test('float32 values are reported with the precision float32 carries', () => {
+  const raw = Math.fround(123.456); // 123.45600128173828 as decoded from the wire
+  assert.equal(engineering(point('float32'), raw), 123.456);
+  assert.equal(engineering(point('float32', 10), raw), 1234.56);
+  assert.equal(engineering(point('float64'), 0.1 + 0.2), 0.1 + 0.2);
+});
+
+test('64-bit integers: exact numbers when safe, decimal strings beyond 2^53', () => {
+  assert.equal(engineering(point('uint64'), 42n), 42);
+  assert.equal(engineering(point('uint64'), 18446744073709551615n), '18446744073709551615');
+  assert.equal(engineering(point('int64', 0.001), 1234567n), 1234.567);
+});
+
+test('booleans and strings pass through unscaled', () => {
+  assert.equal(engineering(point('bool', 10), true), true);
+  assert.equal(engineering(point('string', 10), 'AGV-300'), 'AGV-300');
+});
+
+test('a failed read becomes a bad sample with null value and the stable code', () => {
+  const s = toSample('dev', point('uint16'), { point: 'p', ok: false, code: 'EW_DEVICE_TIMEOUT', message: 'x' }, 5);
+  assert.deepEqual(s, { device: 'dev', point: 'p', ts: 5, value: null, quality: 'bad', code: 'EW_DEVICE_TIMEOUT' });
+});
+
+test('quality filter: bad samples pass when a point starts failing or its code changes, good ones always', () => {
+  const f = new QualityFilter();
+  const bad = (code: string) => ({ device: 'd', point: 'p', ts: 0, value: null, quality: 'bad' as const, code });
+  const good = { device: 'd', point: 'p', ts: 0, value: 1, quality: 'good' as const };
+  assert.deepEqual(
+    [f.accept(bad('A')), f.accept(bad('A')), f.accept(bad('B')), f.accept(good), f.accept(good), f.accept(bad('B'))],
+    [true, false, true, true, true, true],
+  );
+  assert.equal(f.accept({ ...bad('A'), point: 'other' }), true, 'points are tracked separately');
+});
