@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   simulate: async () => (await import('./simulate.js')).simulateCommand,
   demo: async () => (await import('./demo.js')).demoCommand,
   sub: async () => (await import('./sub.js')).subCommand,
+  plan: async () => (await import('./plan.js')).planCommand,
 };
 
 export const mainHelp = `Usage: edgeway <command> [options]
@@ -22,6 +23,7 @@ Edge gateway: Modbus devices -> durable queue -> cloud MQTT broker, with an embe
 Commands:
   run -c <config>        run the gateway
   validate -c <config>   check a site config and its device models; list every problem
+  plan -c <config>       show the Modbus read requests each device gets per poll cycle
   schema                 write the JSON Schemas for config/ and adapters/ files (editor autocompletion)
   simulate               serve simulated Modbus TCP devices built from model files
   demo                   everything on this machine: simulators, gateway, stand-in cloud broker

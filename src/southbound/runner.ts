@@ -33,6 +33,8 @@ export interface RunnerOptions {
   readonly onSamples: (samples: Sample[]) => void;
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
   readonly now?: () => number;
+  /** Called after each read request of a poll cycle with its duration (ms) and outcome; keep it O(1). */
+  readonly onRead?: (durationMs: number, ok: boolean) => void;
 }
 
 interface Group {
@@ -104,14 +106,18 @@ export class DeviceRunner {
       this.counters.failedCycles++;
       return;
     }
+    const readStart = performance.now();
     try {
       const results = await session.read(group.bound, this.abort.signal);
       // Time of the answer: with reads of one device serialised, per-device order is time order.
       const ts = now();
       const samples = results.map((r, i) => toSample(this.id, group.points[i] as ModelPoint, r, ts));
-      if (samples.every((s) => s.quality === 'bad')) this.counters.failedCycles++;
+      const failed = samples.every((s) => s.quality === 'bad');
+      if (failed) this.counters.failedCycles++;
+      this.options.onRead?.(performance.now() - readStart, !failed);
       this.emit(samples);
     } catch (err) {
+      this.options.onRead?.(performance.now() - readStart, false);
       this.counters.failedCycles++;
       this.lastError = errorMessage(err);
       this.options.logger.error({ err, group: group.name }, 'poll cycle failed');

@@ -123,3 +123,53 @@ test('a device that is down at start is connected once it comes up, and then pol
   await until(() => sink.samples.some((s) => s.point === 'good_a' && s.quality === 'good'), 'good samples after the device came up');
   assert.equal(runner.stats().state, 'up');
 });
+
+test('a coalesced read refused with exception 02 is split: only the bad point is marked, and the split is remembered', async (t) => {
+  // Registers 0-1 and 5-6 exist; 2-4 do not. maxGap 4 merges everything into one request 0..6.
+  const requests: string[] = [];
+  const read = (addr: number, length: number): number[] => {
+    requests.push(`${addr}+${length}`);
+    const missing = Array.from({ length }, (_, i) => addr + i).some((r) => r >= 2 && r <= 4);
+    if (missing) throw Object.assign(new Error('illegal address'), { modbusErrorCode: 2 });
+    return Array.from({ length }, (_, i) => addr + i + 100);
+  };
+  const vector: IServiceVector = {
+    getMultipleHoldingRegisters: (addr: number, length: number) => read(addr, length),
+    getHoldingRegister: (addr: number) => read(addr, 1)[0] ?? 0,
+  };
+  const server = new ServerTCP(vector, { host: '127.0.0.1', port: '0' as unknown as number, unitID: 1 });
+  await new Promise<void>((resolve) => server.on('initialized', () => resolve()));
+  const port = ((server as unknown as { _server: net.Server })._server.address() as net.AddressInfo).port;
+  const def = modelSchema.parse({
+    id: 'testco/gappy', protocol: 'modbus', maxGap: 4, groups: { g: { interval: 50 } },
+    points: [
+      { name: 'a', address: { table: 'holding', register: 0 } },
+      { name: 'b', address: { table: 'holding', register: 1 } },
+      { name: 'wrong', address: { table: 'holding', register: 3 } },
+      { name: 'c', address: { table: 'holding', register: 5, type: 'uint32' } },
+    ],
+  });
+  const resolved = resolveModel(def, 'test').model;
+  assert.ok(resolved);
+  const config = deviceSchema.parse({ id: 'gappy-1', model: 'testco/gappy', connection: { transport: 'tcp', host: '127.0.0.1', port, timeout: 300 } });
+  const sink = collectSamples();
+  const runner = new DeviceRunner({ device: { config, model: resolved, intervals: { g: 50 } }, adapter: new ModbusAdapter({ maxGap: 4 }), logger: silentLogger(), onSamples: sink.onSamples });
+  t.after(async () => {
+    await runner.stop();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  runner.start();
+  await until(() => sink.samples.filter((s) => s.point === 'a').length >= 4, 'four cycles');
+  await runner.stop();
+
+  const last = new Map(sink.samples.map((s) => [s.point, s]));
+  assert.equal(last.get('a')?.value, 100);
+  assert.equal(last.get('b')?.value, 101);
+  assert.equal(last.get('c')?.value, 105 * 65536 + 106);
+  assert.equal(last.get('wrong')?.quality, 'bad');
+  assert.equal(last.get('wrong')?.code, ERROR_CODES.DEVICE_EXCEPTION);
+  assert.equal(requests[0], '0+7', 'the first cycle tries the coalesced request');
+  assert.equal(requests.filter((r) => r === '0+7').length, 1, 'the failing coalesced request is never sent again');
+  const perCycle = requests.slice(-3).sort();
+  assert.deepEqual(perCycle, ['0+2', '3+1', '5+2'], 'later cycles send the remembered pieces');
+});

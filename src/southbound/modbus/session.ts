@@ -10,7 +10,8 @@ import type { BoundPoint, RawValue, ReadResult, Session } from '../types.js';
 import { isBitTable, type ModbusAddress } from './address.js';
 import { applyBit, decodeBits, decodeRegisters, encodeBit, encodeValue } from './codec.js';
 import { mapModbusError, type MappedError } from './errors.js';
-import { planReads, type ReadPlan, type ReadRequest } from './plan.js';
+import { planReads, type ReadRequest } from './plan.js';
+import { isIllegalAddress, splitRequest } from './split.js';
 
 export type ModbusClient = InstanceType<typeof Modbus.default>;
 
@@ -21,7 +22,8 @@ export interface ModbusSessionOptions {
 
 export class ModbusSession implements Session<ModbusAddress> {
   private readonly lock = new Mutex();
-  private readonly plans = new WeakMap<readonly BoundPoint<ModbusAddress>[], ReadPlan>();
+  /** Per point list: the read plan, adapted after exception 02 splits (remembered for later cycles). */
+  private readonly plans = new WeakMap<readonly BoundPoint<ModbusAddress>[], ReadRequest[]>();
   private broken = false;
 
   constructor(
@@ -40,14 +42,15 @@ export class ModbusSession implements Session<ModbusAddress> {
   private async readLocked(points: readonly BoundPoint<ModbusAddress>[], signal: AbortSignal): Promise<ReadResult[]> {
     const byName = new Map<string, ReadResult>();
     let failure: MappedError | undefined;
-    for (const request of this.planFor(points)) {
+    const plan = this.planFor(points);
+    for (const request of [...plan]) {
       if (failure === undefined && signal.aborted) failure = { code: ERROR_CODES.DEVICE_TIMEOUT, message: 'poll cycle aborted', fatal: false };
       if (failure !== undefined || !this.isOpen()) {
         const f = failure ?? { code: ERROR_CODES.DEVICE_DISCONNECTED, message: 'connection closed', fatal: true };
         for (const p of request.points) byName.set(p.name, { point: p.name, ok: false, code: f.code, message: f.message });
         continue;
       }
-      const outcome = await this.execute(request);
+      const outcome = await this.executeAdaptive(request, plan);
       for (const r of outcome.results) byName.set(r.point, r);
       if (outcome.error?.fatal) {
         failure = outcome.error;
@@ -57,22 +60,47 @@ export class ModbusSession implements Session<ModbusAddress> {
     return points.map((p) => byName.get(p.name) ?? { point: p.name, ok: false, code: ERROR_CODES.INTERNAL, message: 'point missing from read plan' });
   }
 
-  private planFor(points: readonly BoundPoint<ModbusAddress>[]): ReadPlan {
+  private planFor(points: readonly BoundPoint<ModbusAddress>[]): ReadRequest[] {
     let plan = this.plans.get(points);
     if (!plan) {
-      plan = planReads(points.map((p) => ({ name: p.name, unitId: this.options.unitId, address: p.address })), { maxGap: this.options.maxGap });
+      plan = [...planReads(points.map((p) => ({ name: p.name, unitId: this.options.unitId, address: p.address })), { maxGap: this.options.maxGap })];
       this.plans.set(points, plan);
     }
     return plan;
   }
 
-  private async execute(request: ReadRequest): Promise<{ results: ReadResult[]; error?: MappedError }> {
+  /**
+   * Executes a request; on exception 02 for a request of several points, splits it until only the
+   * offending points fail, and replaces it in `plan` by the pieces, so later cycles do not repeat it.
+   */
+  private async executeAdaptive(request: ReadRequest, plan: ReadRequest[]): Promise<Outcome> {
+    const outcome = await this.execute(request);
+    if (!outcome.illegalAddress || request.points.length < 2) return outcome;
+    const leaves: ReadRequest[] = [];
+    const results: ReadResult[] = [];
+    for (const part of splitRequest(request, this.options.unitId)) {
+      const partPlan = [part]; // executeAdaptive replaces `part` in here by its pieces if it splits again
+      const sub = await this.executeAdaptive(part, partPlan);
+      results.push(...sub.results);
+      leaves.push(...partPlan);
+      if (sub.error?.fatal) {
+        const done = new Set(results.map((r) => r.point));
+        const rest = request.points.filter((p) => !done.has(p.name)).map((p) => failed(p.name, sub.error));
+        return { results: [...results, ...rest], error: sub.error };
+      }
+    }
+    const at = plan.indexOf(request);
+    if (at >= 0) plan.splice(at, 1, ...leaves);
+    return { results };
+  }
+
+  private async execute(request: ReadRequest): Promise<Outcome> {
     try {
       const words = await this.readRaw(request);
       return { results: request.points.map((p) => decodePoint(p.name, p.address, words, p.offset)) };
     } catch (err) {
       const error = mapModbusError(err);
-      return { results: request.points.map((p) => ({ point: p.name, ok: false, code: error.code, message: error.message })), error };
+      return { results: request.points.map((p) => failed(p.name, error)), error, illegalAddress: isIllegalAddress(err) };
     }
   }
 
@@ -124,6 +152,16 @@ export class ModbusSession implements Session<ModbusAddress> {
       this.client.close(() => resolve());
     });
   }
+}
+
+interface Outcome {
+  readonly results: ReadResult[];
+  readonly error?: MappedError;
+  readonly illegalAddress?: boolean;
+}
+
+function failed(point: string, error: MappedError | undefined): ReadResult {
+  return { point, ok: false, code: error?.code ?? ERROR_CODES.INTERNAL, message: error?.message ?? 'request failed' };
 }
 
 function checkLength(data: number[], count: number): number[] {
