@@ -11,6 +11,7 @@ import type { LoadedSite } from './config/load-site.js';
 import { errorMessage } from './errors.js';
 import type { Sample } from './model/sample.js';
 import { CloudLink } from './northbound/cloud-link.js';
+import { DeadbandFilter, type DeadbandSpec } from './pipeline/deadband.js';
 import { QualityFilter } from './pipeline/quality-filter.js';
 import { createQueue } from './queue/index.js';
 import type { DurableQueue } from './queue/types.js';
@@ -37,6 +38,8 @@ export class Gateway {
   private readonly appends = new Set<Promise<void>>();
   private readonly rate = new RateMeter(10);
   private units = new Map<string, string | undefined>();
+  private deadbands = new Map<string, DeadbandSpec>();
+  private readonly deadband = new DeadbandFilter((device, point) => this.deadbands.get(`${device}/${point}`));
   private appendFailures = 0;
   private started = false;
 
@@ -64,6 +67,7 @@ export class Gateway {
       throw err;
     }
     this.units = new Map(this.site.devices.flatMap((d) => d.model.points.map((p) => [`${d.config.id}/${p.name}`, p.unit] as const)));
+    this.deadbands = new Map(this.site.devices.flatMap((d) => d.model.points.flatMap((p) => (p.deadband ? [[`${d.config.id}/${p.name}`, p.deadband] as const] : []))));
     this.runners = this.site.devices.map((device) => {
       const logger = this.logger.child({ device: device.config.id });
       const adapter = new ModbusAdapter({ maxGap: device.model.maxGap });
@@ -100,7 +104,7 @@ export class Gateway {
   /** Every sample goes through the durable queue; the local broker gets the latest values. */
   private accept(samples: Sample[]): void {
     const queue = this.queue;
-    const passed = samples.filter((s) => this.filter.accept(s));
+    const passed = samples.filter((s) => this.filter.accept(s) && this.deadband.accept(s));
     if (!queue || passed.length === 0) return;
     this.rate.add(passed.length);
     const append = queue.append(passed).then(

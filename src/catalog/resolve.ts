@@ -48,6 +48,9 @@ function resolvePoint(def: ModelDef, p: PointDef, base: (string | number)[], gro
   } else if (!groupNames.includes(group)) {
     problems.push({ path: [...base, 'group'], message: `group "${group}" is not defined in groups`, hint: `one of: ${groupNames.join(', ')}` });
   }
+  if (p.heartbeat !== undefined && p.deadband === undefined) {
+    problems.push({ path: [...base, 'heartbeat'], message: 'heartbeat applies only to points with a deadband', hint: 'add deadband: {} (report on any change) or remove heartbeat' });
+  }
   if (p.range?.min !== undefined && p.range.max !== undefined && p.range.min > p.range.max) {
     problems.push({ path: [...base, 'range'], message: `range.min ${p.range.min} is above range.max ${p.range.max}` });
   }
@@ -62,6 +65,7 @@ function resolvePoint(def: ModelDef, p: PointDef, base: (string | number)[], gro
     ...(p.unit === undefined ? {} : { unit: p.unit }),
     ...(p.range === undefined ? {} : { range: p.range }),
     ...(p.simulate === undefined ? {} : { simulate: p.simulate }),
+    ...(p.deadband === undefined ? {} : { deadband: { ...p.deadband, ...heartbeatOf(p.heartbeat ?? def.defaults.heartbeat) } }),
   };
 }
 
@@ -86,4 +90,8 @@ function overlapProblems(points: readonly ModelPoint[], defs: readonly PointDef[
     }
   }
   return problems;
+}
+
+function heartbeatOf(ms: number | undefined): { heartbeatMs?: number } {
+  return ms === undefined || ms === 0 ? {} : { heartbeatMs: ms };
 }

@@ -13,6 +13,8 @@ export interface ModelPoint {
   readonly unit?: string;
   readonly range?: { readonly min?: number; readonly max?: number };
   readonly simulate?: SimulateSpec;
+  /** Report by exception; absent = every poll is reported. */
+  readonly deadband?: { readonly absolute?: number; readonly percent?: number; readonly heartbeatMs?: number };
 }
 
 export interface DeviceModel {

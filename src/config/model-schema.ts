@@ -41,6 +41,14 @@ export const pointSchema = z.strictObject({
     .strictObject({ min: z.number().optional(), max: z.number().optional() })
     .optional()
     .describe('allowed engineering values for writes'),
+  deadband: z
+    .strictObject({
+      absolute: z.number().nonnegative().optional().describe('report when the value moved more than this (engineering units)'),
+      percent: z.number().nonnegative().optional().describe('report when the value moved more than this percentage of the last reported value'),
+    })
+    .optional()
+    .describe('report by exception: send a value only when it changed by more than the deadband (an empty {} = any change); unset = every poll'),
+  heartbeat: duration('with a deadband: send the value at least this often even when unchanged').optional(),
   simulate: simulateSchema.optional(),
 });
 export type PointDef = z.infer<typeof pointSchema>;
@@ -70,6 +78,7 @@ export const modelSchema = z
       .strictObject({
         byteOrder: z.enum(BYTE_ORDERS).default('ABCD').describe('byte/word order of multi-register values'),
         group: name('group name').optional().describe('poll group of points that name none'),
+        heartbeat: duration('heartbeat of points with a deadband that set none').optional(),
       })
       .default({ byteOrder: 'ABCD' }),
     groups: z.record(name('group name'), groupSchema).describe('poll groups with their intervals'),

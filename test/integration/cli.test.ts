@@ -89,3 +89,16 @@ test('the JSON Schemas describe the shipped files: every YAML names its schema',
     assert.match(first ?? '', /^\$schema: .*(site|model)\.schema\.json$/, `${file} names its schema on line 1`);
   }
 });
+
+test('plan prints each device request plan and the saving over one request per point', async () => {
+  const r = await edgeway(['plan', '-c', 'config/demo.yaml', '--device', 'agv-01']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^agv-01 \(acme-robotics\/agv-300, unit 1, maxGap \d+\)/);
+  assert.match(r.stdout, /FC4 input 100\.\.\d+ \(\d+(, \d+ unused)?\): battery_soc, /);
+  const summary = /per cycle of every group: (\d+) requests for (\d+) points/.exec(r.stdout);
+  assert.ok(summary, r.stdout);
+  assert.ok(Number(summary[1]) < Number(summary[2]) / 2, 'coalescing at least halves the requests of the AGV model');
+  const none = await edgeway(['plan', '-c', 'config/demo.yaml', '--device', 'nope']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /no enabled device "nope"/);
+});

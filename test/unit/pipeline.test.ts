@@ -50,3 +50,22 @@ test('quality filter: bad samples pass when a point starts failing or its code c
   );
   assert.equal(f.accept({ ...bad('A'), point: 'other' }), true, 'points are tracked separately');
 });
+
+test('deadband: absolute and percent thresholds, quality changes and the heartbeat', async () => {
+  const { DeadbandFilter } = await import('../../src/pipeline/deadband.js');
+  const specs: Record<string, { absolute?: number; percent?: number; heartbeatMs?: number }> = {
+    abs: { absolute: 0.5, heartbeatMs: 10_000 },
+    pct: { percent: 10 },
+    any: {},
+  };
+  const f = new DeadbandFilter((_d, p) => specs[p]);
+  const s = (point: string, value: number | boolean | null, ts: number, quality: 'good' | 'bad' = 'good') => ({ device: 'd', point, value, ts, quality });
+  assert.deepEqual(
+    [s('abs', 20, 0), s('abs', 20.4, 1000), s('abs', 20.6, 2000), s('abs', 20.9, 3000), s('abs', 20.9, 12_000), s('abs', null, 13_000, 'bad'), s('abs', 20.9, 14_000)].map((x) => f.accept(x)),
+    [true, false, true, false, true, true, true],
+    'first value; 0.4 < 0.5 dropped; 0.6 moved; 0.3 from 20.6 dropped; heartbeat after 10 s; bad; good again',
+  );
+  assert.deepEqual([s('pct', 100, 0), s('pct', 109, 1), s('pct', 111, 2), s('pct', 0, 3)].map((x) => f.accept(x)), [true, false, true, true]);
+  assert.deepEqual([s('any', true, 0), s('any', true, 1), s('any', false, 2)].map((x) => f.accept(x)), [true, false, true]);
+  assert.deepEqual([s('none', 1, 0), s('none', 1, 1)].map((x) => f.accept(x)), [true, true], 'no deadband: every poll');
+});
