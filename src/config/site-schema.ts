@@ -29,6 +29,13 @@ export const deviceSchema = z.strictObject({
   enabled: z.boolean().default(true),
   connection: connectionSchema,
   writable: z.array(z.string()).default([]).describe('points this site allows writes to (each must be access: rw in the model)'),
+  degrade: z
+    .strictObject({
+      after: z.int().min(1).default(3).describe('consecutive failed poll cycles before the device is polled less often'),
+      interval: duration('poll interval while degraded').default(10_000),
+    })
+    .default({ after: 3, interval: 10_000 })
+    .describe('a failing device is polled at this slower pace until it answers again, so it costs the bus little'),
   groups: z
     .record(z.string(), z.strictObject({ interval: duration('poll interval override') }))
     .optional()
@@ -102,11 +109,22 @@ export const opsSchema = z
         enabled: z.boolean().default(false).describe('serve /metrics (Prometheus), /healthz, /readyz and the status page'),
         host: z.string().default('0.0.0.0'),
         port: z.int().min(0).max(65535).default(9464).describe('ops HTTP port (0 picks a free port)'),
+        statusPage: z.boolean().default(false).describe('serve the status page (GET /) and its JSON (/api/status)'),
+        token: z.string().min(16).optional().describe('token for the status page (?token= or Authorization: Bearer); use ${ENV_VAR}'),
+        open: z.boolean().default(false).describe('serve the status page without a token (the local demo only)'),
       })
-      .default({ enabled: false, host: '0.0.0.0', port: 9464 }),
+      .refine((h) => !h.statusPage || h.open || h.token !== undefined, {
+        error: 'the status page needs ops.http.token (or ops.http.open: true on a trusted network)',
+        path: ['statusPage'],
+      })
+      .default({ enabled: false, host: '0.0.0.0', port: 9464, statusPage: false, open: false }),
   })
-  .default({ http: { enabled: false, host: '0.0.0.0', port: 9464 } });
+  .default({ http: { enabled: false, host: '0.0.0.0', port: 9464, statusPage: false, open: false } });
 export type OpsConfig = z.output<typeof opsSchema>;
+
+export const LOG_MODULES = ['gateway', 'devices', 'cloud', 'broker', 'ops'] as const;
+export type LogModule = (typeof LOG_MODULES)[number];
+const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
 export const siteSchema = z
   .strictObject({
@@ -121,7 +139,15 @@ export const siteSchema = z
         .describe('directories searched for device models (<vendor>/<model>.yaml)'),
       summaryInterval: duration('interval of the one-line status summary in the log; 0 = off').default(0),
     }),
-    log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
+    log: z
+      .strictObject({
+        level: logLevel.default('info'),
+        modules: z
+          .partialRecord(z.enum(LOG_MODULES), logLevel)
+          .default({})
+          .describe('level per module, overriding log.level: gateway, devices, cloud, broker, ops'),
+      })
+      .default({ level: 'info', modules: {} }),
     devices: z.array(deviceSchema).default([]),
     broker: brokerSchema,
     cloud: cloudSchema,

@@ -22,6 +22,10 @@ export interface RunnerStats {
   readonly cycles: number;
   readonly failedCycles: number;
   readonly overruns: number;
+  /** Cycles not run because the device is degraded. */
+  readonly skippedCycles: number;
+  /** Polled less often after repeated failures. */
+  readonly degraded: boolean;
   readonly samples: number;
   readonly lastError?: string;
 }
@@ -54,8 +58,10 @@ export class DeviceRunner {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private connecting: Promise<void> | undefined;
   private readonly abort = new AbortController();
-  private counters = { cycles: 0, failedCycles: 0, overruns: 0, samples: 0 };
+  private counters = { cycles: 0, failedCycles: 0, skippedCycles: 0, overruns: 0, samples: 0 };
   private lastError: string | undefined;
+  private failStreak = 0;
+  private nextDegradedPoll = 0;
 
   constructor(private readonly options: RunnerOptions) {}
 
@@ -65,7 +71,8 @@ export class DeviceRunner {
 
   stats(): RunnerStats {
     const missed = this.groups.reduce((n, g) => n + g.ticker.missed, 0);
-    return { state: this.state, ...this.counters, overruns: this.counters.overruns + missed, ...(this.lastError ? { lastError: this.lastError } : {}) };
+    const degraded = this.failStreak >= this.options.device.config.degrade.after;
+    return { state: this.state, ...this.counters, degraded, overruns: this.counters.overruns + missed, ...(this.lastError ? { lastError: this.lastError } : {}) };
   }
 
   start(): void {
@@ -91,6 +98,7 @@ export class DeviceRunner {
       this.counters.overruns++;
       return;
     }
+    if (this.degradedSkip(scheduledAt)) return;
     group.running = this.cycle(group, scheduledAt).finally(() => {
       group.running = undefined;
     });
@@ -114,6 +122,7 @@ export class DeviceRunner {
       const samples = results.map((r, i) => toSample(this.id, group.points[i] as ModelPoint, r, ts));
       const failed = samples.every((s) => s.quality === 'bad');
       if (failed) this.counters.failedCycles++;
+      this.noteCycle(!failed);
       this.options.onRead?.(performance.now() - readStart, !failed);
       this.emit(samples);
     } catch (err) {
@@ -123,6 +132,34 @@ export class DeviceRunner {
       this.options.logger.error({ err, group: group.name }, 'poll cycle failed');
     }
     if (!session.isOpen() && this.session === session) this.lose(session, 'connection lost or no longer trusted');
+  }
+
+  /**
+   * Degradation: after `degrade.after` failed cycles in a row the device is polled only every
+   * `degrade.interval`; the first cycle that gets an answer ends it.
+   */
+  private degradedSkip(at: number): boolean {
+    const { after, interval } = this.options.device.config.degrade;
+    if (this.failStreak < after) return false;
+    if (at < this.nextDegradedPoll) {
+      this.counters.skippedCycles++;
+      return true;
+    }
+    this.nextDegradedPoll = at + interval;
+    return false;
+  }
+
+  private noteCycle(ok: boolean): void {
+    if (ok) {
+      if (this.failStreak >= this.options.device.config.degrade.after) this.options.logger.info('device answers again: normal polling');
+      this.failStreak = 0;
+      this.nextDegradedPoll = 0;
+      return;
+    }
+    this.failStreak++;
+    if (this.failStreak === this.options.device.config.degrade.after) {
+      this.options.logger.warn({ failedCycles: this.failStreak }, 'device degraded: polled less often until it answers');
+    }
   }
 
   private emit(samples: Sample[]): void {

@@ -56,7 +56,7 @@ test('run refuses an invalid config and starts nothing', async () => {
 });
 
 test('every command has --help, and unknown commands or flags are explained', async () => {
-  for (const command of ['run', 'validate', 'schema', 'simulate', 'demo', 'sub']) {
+  for (const command of ['run', 'validate', 'schema', 'simulate', 'demo', 'sub', 'plan', 'probe']) {
     const r = await edgeway([command, '--help']);
     assert.equal(r.code, 0, `${command} --help`);
     assert.match(r.stdout, new RegExp(`^Usage: edgeway ${command}`), `${command} --help prints its usage`);
@@ -101,4 +101,27 @@ test('plan prints each device request plan and the saving over one request per p
   const none = await edgeway(['plan', '-c', 'config/demo.yaml', '--device', 'nope']);
   assert.equal(none.code, 1);
   assert.match(none.stderr, /no enabled device "nope"/);
+});
+
+test('probe reads raw registers and shows the value in every type and byte order', async (t) => {
+  const { loadModelFile } = await import('../../src/catalog/load.js');
+  const { DeviceSimulator } = await import('../../src/sim/index.js');
+  const { model } = await loadModelFile(path.join(REPO, 'adapters/acme-robotics/agv-300.yaml'));
+  assert.ok(model);
+  const sim = new DeviceSimulator({ model, port: 0, unitId: 1 });
+  await sim.start();
+  t.after(() => sim.stop());
+  sim.pause();
+  sim.setPoint('position_x', 12.5); // float32 CDAB at input 120
+  const r = await edgeway(['probe', '--host', '127.0.0.1', '--port', String(sim.port), '--table', 'input', '--register', '120', '--count', '2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^input 120\.\.121 from 127\.0\.0\.1:\d+ unit 1/);
+  assert.match(r.stdout, /raw: 0x0000 0x4148/, '12.5 as float32 is 0x41480000; CDAB puts the low word first');
+  assert.match(r.stdout, /120\.\.121 CDAB: int32 1095237632 {2}uint32 1095237632 {2}float32 12\.5\n/);
+  // Expected values computed independently: struct.unpack('>f', bytes(...)) in Python.
+  assert.match(r.stdout, /120\.\.121 ABCD: int32 16712 {2}uint32 16712 {2}float32 2\.34184999e-41\n/);
+  assert.match(r.stdout, /120\.\.121 DCBA: int32 1212219392 {2}uint32 1212219392 {2}float32 197632\n/);
+  const bad = await edgeway(['probe', '--host', '127.0.0.1', '--port', String(sim.port), '--table', 'holdings', '--register', '1']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--table must be one of coil, discrete, input, holding/);
 });

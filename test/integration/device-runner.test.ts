@@ -35,8 +35,8 @@ function model(): DeviceModel {
   return m;
 }
 
-function device(port: number, timeout = 300): ResolvedDevice {
-  const config = deviceSchema.parse({ id: 'dev-1', model: 'testco/probe', connection: { transport: 'tcp', host: '127.0.0.1', port, unitId: 1, timeout } });
+function device(port: number, timeout = 300, degrade?: { after: number; interval: number }): ResolvedDevice {
+  const config = deviceSchema.parse({ id: 'dev-1', model: 'testco/probe', connection: { transport: 'tcp', host: '127.0.0.1', port, unitId: 1, timeout }, ...(degrade ? { degrade } : {}) });
   return { config, model: model(), intervals: { g: 50 } };
 }
 
@@ -172,4 +172,46 @@ test('a coalesced read refused with exception 02 is split: only the bad point is
   assert.equal(requests.filter((r) => r === '0+7').length, 1, 'the failing coalesced request is never sent again');
   const perCycle = requests.slice(-3).sort();
   assert.deepEqual(perCycle, ['0+2', '3+1', '5+2'], 'later cycles send the remembered pieces');
+});
+
+test('a device that keeps timing out is degraded (polled less often) and comes back by itself when it answers', async (t) => {
+  let hang = true;
+  let requests = 0;
+  const vector: IServiceVector = {
+    getHoldingRegister: (addr: number, _unit: number, cb: (err: Error | null, value: number) => void) => {
+      requests++;
+      if (!hang) cb(addr >= 100 ? Object.assign(new Error('x'), { modbusErrorCode: 2 }) : null, 1);
+    },
+    getMultipleHoldingRegisters: (addr: number, length: number, _unit: number, cb: (err: Error | null, values: number[]) => void) => {
+      requests++;
+      if (!hang) cb(null, Array.from({ length }, () => 1));
+    },
+    getCoil: (_addr: number, _unit: number, cb: (err: Error | null, value: boolean) => void) => {
+      requests++;
+      if (!hang) cb(null, true);
+    },
+  } as unknown as IServiceVector;
+  const server = new ServerTCP(vector, { host: '127.0.0.1', port: '0' as unknown as number, unitID: 1 });
+  await new Promise<void>((resolve) => server.on('initialized', () => resolve()));
+  const port = ((server as unknown as { _server: net.Server })._server.address() as net.AddressInfo).port;
+  const sink = collectSamples();
+  const runner = new DeviceRunner({
+    device: device(port, 100, { after: 2, interval: 600 }), adapter: new ModbusAdapter({ maxGap: 0 }), logger: silentLogger(),
+    onSamples: sink.onSamples, backoff: { minMs: 20, maxMs: 40 },
+  });
+  t.after(async () => {
+    await runner.stop();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  runner.start();
+  await until(() => runner.stats().degraded, 'degraded after two failed cycles');
+  const before = runner.stats();
+  await until(() => runner.stats().skippedCycles >= before.skippedCycles + 15, 'fifteen skipped cycles');
+  const after = runner.stats();
+  assert.ok(after.cycles - before.cycles <= 3, `while degraded, at most one cycle per 600 ms runs (ran ${after.cycles - before.cycles} in ~750 ms)`);
+  assert.ok(requests < 20, `the hanging device got ${requests} requests`);
+  hang = false;
+  await until(() => !runner.stats().degraded && sink.samples.some((s) => s.point === 'good_a' && s.quality === 'good'), 'back to normal polling', 5000);
+  const resumed = runner.stats().cycles;
+  await until(() => runner.stats().cycles >= resumed + 5, 'normal pace again (50 ms)', 2000);
 });
