@@ -3,13 +3,29 @@
  * this same run (machines here are noisy: ratios, not absolute numbers, are what to compare).
  * Run one with `npm run bench -- <name>`.
  */
+import { drain, live } from './cloud-drain.js';
+import { uplink } from './uplink.js';
 import { ingest } from './ingest.js';
 import { planEfficiency } from './plan-efficiency.js';
+import { memory } from './memory.js';
+import { footprint as demoFootprint } from './footprint.js';
+import { queueFootprint } from './queue-footprint.js';
+import { scale } from './scale.js';
+import { isolation, throughput } from './southbound.js';
 import type { BenchResult } from './types.js';
 
 const BENCHES: Record<string, () => Promise<BenchResult[]>> = {
   plan: planEfficiency,
+  throughput,
+  isolation,
+  scale,
   ingest,
+  footprint: queueFootprint,
+  memory,
+  'demo-footprint': demoFootprint,
+  drain,
+  live,
+  uplink,
 };
 
 function format(v: number | string): string {

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { latestValuePayload, latestValueTopic } from './broker/latest-values.js';
 import { SiteBroker } from './broker/site-broker.js';
 import type { LoadedSite } from './config/load-site.js';
-import { errorMessage } from './errors.js';
+import { ERROR_CODES, errorMessage, GatewayError, isGatewayError } from './errors.js';
 import type { Sample } from './model/sample.js';
 import { CloudLink } from './northbound/cloud-link.js';
 import { DeadbandFilter, type DeadbandSpec } from './pipeline/deadband.js';
@@ -16,24 +16,31 @@ import { QualityFilter } from './pipeline/quality-filter.js';
 import { createQueue } from './queue/index.js';
 import type { DurableQueue } from './queue/types.js';
 import { ModbusAdapter } from './southbound/modbus/adapter.js';
+import { BusRegistry, type BusStats } from './southbound/modbus/bus-registry.js';
 import { DeviceRunner } from './southbound/runner.js';
+import { checkWrite } from './southbound/write-guard.js';
 import { RateMeter } from './ops/rate.js';
 import { VERSION } from './version.js';
+import type { LogModule } from './config/site-schema.js';
+import { withDeadline } from './northbound/deadline.js';
+import { OpsServer } from './ops/http-server.js';
+import { LastValues } from './ops/last-values.js';
+import { moduleLogger } from './ops/logger.js';
+import { GatewayMetrics } from './ops/metrics.js';
+import type { OpsSnapshot, OpsSource, Readiness } from './ops/ops-source.js';
 
-export interface GatewayStatus {
-  readonly gateway: string;
-  readonly devices: { id: string; state: string; samples: number; lastError?: string }[];
-  readonly samplesPerSecond: number;
-  readonly queue: ReturnType<DurableQueue['stats']>;
-  readonly cloud: ReturnType<CloudLink['stats']>;
-  readonly appendFailures: number;
-}
+export type GatewayStatus = OpsSnapshot;
 
-export class Gateway {
+/** `stop()` resolves within this, even when the cloud or a device hangs. */
+export const STOP_BUDGET_MS = 10_000;
+
+export class Gateway implements OpsSource {
   private queue: DurableQueue | undefined;
   private broker: SiteBroker | undefined;
   private link: CloudLink | undefined;
   private runners: DeviceRunner[] = [];
+  /** One owner per physical bus: devices on one serial port or TCP connection share it. */
+  private readonly buses = new BusRegistry();
   private readonly filter = new QualityFilter();
   private readonly appends = new Set<Promise<void>>();
   private readonly rate = new RateMeter(10);
@@ -42,6 +49,10 @@ export class Gateway {
   private readonly deadband = new DeadbandFilter((device, point) => this.deadbands.get(`${device}/${point}`));
   private appendFailures = 0;
   private started = false;
+  private stopping = false;
+  private readonly lastValues = new LastValues();
+  private metrics: GatewayMetrics | undefined;
+  private ops: OpsServer | undefined;
 
   constructor(
     private readonly site: LoadedSite,
@@ -52,15 +63,26 @@ export class Gateway {
     return this.broker?.port;
   }
 
+  /** Port of the ops HTTP server (metrics, health, status page) when enabled and running. */
+  get opsPort(): number | undefined {
+    return this.ops?.port;
+  }
+
+  private moduleLog(module: LogModule): Logger {
+    return moduleLogger(this.logger, module, this.site.config.log.modules);
+  }
+
   async start(): Promise<void> {
     const { config, paths } = this.site;
     await mkdir(paths.dataDir, { recursive: true });
     const queue = createQueue('level', { path: paths.queue, maxBytes: config.queue.maxBytes, maxAgeMs: config.queue.maxAge, overflow: config.queue.overflow, sync: config.queue.sync });
     await queue.start();
     this.queue = queue;
+    this.moduleLog('gateway').debug({ config }, 'effective config');
     try {
+      await this.startOps();
       await this.startBroker();
-      this.link = new CloudLink(await this.cloudOptions(), queue, this.logger.child({ component: 'cloud' }));
+      this.link = new CloudLink(await this.cloudOptions(), queue, this.moduleLog('cloud'));
       await this.link.start();
     } catch (err) {
       await this.stop();
@@ -68,22 +90,34 @@ export class Gateway {
     }
     this.units = new Map(this.site.devices.flatMap((d) => d.model.points.map((p) => [`${d.config.id}/${p.name}`, p.unit] as const)));
     this.deadbands = new Map(this.site.devices.flatMap((d) => d.model.points.flatMap((p) => (p.deadband ? [[`${d.config.id}/${p.name}`, p.deadband] as const] : []))));
+    const devicesLog = this.moduleLog('devices');
     this.runners = this.site.devices.map((device) => {
-      const logger = this.logger.child({ device: device.config.id });
-      const adapter = new ModbusAdapter({ maxGap: device.model.maxGap });
-      return new DeviceRunner({ device, adapter, logger, onSamples: (s) => this.accept(s) });
+      const logger = devicesLog.child({ device: device.config.id });
+      const adapter = new ModbusAdapter({ maxGap: device.model.maxGap, buses: this.buses });
+      const onRead = this.metrics?.readObserver(device.config.id);
+      return new DeviceRunner({ device, adapter, logger, onSamples: (s) => this.accept(s), ...(onRead ? { onRead } : {}) });
     });
     for (const r of this.runners) r.start();
     this.started = true;
-    this.logger.info({ gateway: config.gateway.id, devices: this.runners.length, version: VERSION }, 'gateway started');
+    this.moduleLog('gateway').info({ gateway: config.gateway.id, devices: this.runners.length, version: VERSION }, 'gateway started');
   }
 
   private async startBroker(): Promise<void> {
     const { config } = this.site;
     if (!config.broker.enabled) return;
     const ownTopicRoot = `${config.broker.topicPrefix}/${config.gateway.id}`;
-    this.broker = new SiteBroker({ config: config.broker, ownTopicRoot, logger: this.logger.child({ component: 'broker' }) });
+    this.broker = new SiteBroker({ config: config.broker, ownTopicRoot, logger: this.moduleLog('broker') });
     await this.broker.start();
+  }
+
+  /** The ops HTTP server starts right after the queue, so probes answer (not ready) during start-up. */
+  private async startOps(): Promise<void> {
+    const { http } = this.site.config.ops;
+    if (!http.enabled) return;
+    this.metrics = new GatewayMetrics(this, { gateway: this.site.config.gateway.id });
+    const access = { open: http.open, ...(http.token === undefined ? {} : { token: http.token }) };
+    this.ops = new OpsServer({ host: http.host, port: http.port, statusPage: http.statusPage, access, source: this, metrics: this.metrics, logger: this.moduleLog('ops') });
+    await this.ops.start();
   }
 
   private async cloudOptions() {
@@ -97,7 +131,10 @@ export class Gateway {
       backoffMinMs: cloud.backoff.min, backoffMaxMs: cloud.backoff.max, rejectUnauthorized: cloud.tls?.rejectUnauthorized ?? true,
       ...(cloud.username === undefined ? {} : { username: cloud.username }),
       ...(cloud.password === undefined ? {} : { password: cloud.password }),
+      ...(cloud.passwordFile === undefined ? {} : { password: (await readFile(cloud.passwordFile, 'utf8')).replace(/\r?\n$/, '') }),
       ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }),
+      protocolVersion: cloud.protocolVersion, compression: cloud.compression, liveFirst: cloud.backlog.liveFirst,
+      backlogRate: cloud.backlog.rate, healthIntervalMs: cloud.healthInterval,
     };
   }
 
@@ -107,6 +144,7 @@ export class Gateway {
     const passed = samples.filter((s) => this.filter.accept(s) && this.deadband.accept(s));
     if (!queue || passed.length === 0) return;
     this.rate.add(passed.length);
+    this.lastValues.record(passed);
     const append = queue.append(passed).then(
       () => this.link?.notify(),
       (err: unknown) => {
@@ -129,6 +167,26 @@ export class Gateway {
     }
   }
 
+  /**
+   * Writes one point under the write safety rules (see southbound/write-guard.ts), reads it back and
+   * returns the read-back sample. Every write is logged with who asked and the outcome.
+   */
+  async write(deviceId: string, pointName: string, value: unknown, by = 'local'): Promise<Sample> {
+    const log = { device: deviceId, point: pointName, value, by };
+    try {
+      const device = this.site.devices.find((d) => d.config.id === deviceId);
+      const { point, raw } = checkWrite(device, deviceId, pointName, value);
+      const runner = this.runners.find((r) => r.id === deviceId);
+      if (!runner) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `device ${deviceId} is not running`);
+      const readBack = await runner.write(point, raw);
+      this.logger.info({ ...log, readBack: readBack.value, quality: readBack.quality }, 'write done');
+      return readBack;
+    } catch (err) {
+      this.logger.warn({ ...log, code: isGatewayError(err) ? err.code : ERROR_CODES.INTERNAL, err: errorMessage(err) }, 'write refused or failed');
+      throw err;
+    }
+  }
+
   status(): GatewayStatus {
     const queue = this.queue;
     const link = this.link;
@@ -137,13 +195,38 @@ export class Gateway {
       gateway: this.site.config.gateway.id,
       devices: this.runners.map((r) => {
         const s = r.stats();
-        return { id: r.id, state: s.state, samples: s.samples, ...(s.lastError ? { lastError: s.lastError } : {}) };
+        return { id: r.id, state: s.state, samples: s.samples, cycles: s.cycles, failedCycles: s.failedCycles, ...(s.lastError ? { lastError: s.lastError } : {}) };
       }),
       samplesPerSecond: this.rate.perSecond(),
       queue: queue.stats(),
       cloud: link.stats(),
       appendFailures: this.appendFailures,
+      ...(this.broker ? { broker: { clients: this.broker.clients, messagesIn: this.broker.messagesIn, denials: this.broker.denials } } : {}),
     };
+  }
+
+  /** Ready = config loaded, queue open, embedded broker listening (when enabled), devices polling. */
+  readiness(): Readiness {
+    const checks = {
+      config: true,
+      queue: this.queue !== undefined && !this.stopping,
+      broker: !this.site.config.broker.enabled || (this.broker?.port ?? 0) > 0,
+      devices: this.started && !this.stopping,
+    };
+    return { ready: Object.values(checks).every(Boolean), checks };
+  }
+
+  /** Southbound buses: how often each was opened and how many devices share it. */
+  busStats(): BusStats[] {
+    return this.buses.stats();
+  }
+
+  latest(): ReturnType<LastValues['all']> {
+    return this.lastValues.all();
+  }
+
+  unitOf(device: string, point: string): string | undefined {
+    return this.units.get(`${device}/${point}`);
   }
 
   /** One line for people: devices up, samples/s, queued, delivered, cloud link state. */
@@ -153,17 +236,29 @@ export class Gateway {
     return `devices up ${up}/${s.devices.length} | ${s.samplesPerSecond.toFixed(1)} samples/s | queued ${s.queue.depth} | delivered ${s.queue.delivered} | cloud ${s.cloud.state}`;
   }
 
-  /** Stops devices first, waits for their samples to reach the queue, then the link, broker, queue. */
+  /**
+   * Stops the ops server, then devices, waits for their samples to reach the queue, then the link,
+   * broker, queue. Each step has a slice of STOP_BUDGET_MS, so a hung cloud or device cannot hold
+   * the process; the queue is always closed (what it accepted is on disk).
+   */
   async stop(): Promise<void> {
-    await Promise.allSettled(this.runners.map((r) => r.stop()));
-    await Promise.allSettled([...this.appends]);
-    await this.link?.stop().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'cloud link stop failed'));
-    await this.broker?.stop();
+    this.stopping = true;
+    const end = Date.now() + STOP_BUDGET_MS;
+    const log = this.moduleLog('gateway');
+    await withDeadline(this.ops?.stop() ?? Promise.resolve(), end - 9_000);
+    this.ops = undefined;
+    await withDeadline(Promise.allSettled(this.runners.map((r) => r.stop())), end - 6_000);
+    await withDeadline(Promise.allSettled([...this.appends]), end - 4_000);
+    const link = this.link?.stop().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'cloud link stop failed'));
+    await withDeadline(link ?? Promise.resolve(), end - 1_500);
+    await withDeadline(this.broker?.stop() ?? Promise.resolve(), end - 500);
+    const final = this.queue?.stats();
     await this.queue?.stop();
     this.link = undefined;
     this.broker = undefined;
     this.queue = undefined;
-    if (this.started) this.logger.info('gateway stopped');
+    if (this.started) log.info({ accepted: final?.added, delivered: final?.delivered, queued: final?.depth, nextSeq: final?.nextSeq }, 'gateway stopped');
     this.started = false;
+    this.stopping = false;
   }
 }

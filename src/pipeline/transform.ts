@@ -1,29 +1,48 @@
 /**
  * Raw device values to engineering values: value = raw * scale + offset (the framework applies it,
  * never the driver). Float noise from the arithmetic is rounded away to the precision the scale and
- * the type can carry.
+ * the type can carry. The conversion of each point is prepared once and cached: this runs for every
+ * point of every poll cycle, so it uses arithmetic, not string formatting.
  */
 import type { ModelPoint } from '../catalog/types.js';
 import type { Sample, Value } from '../model/sample.js';
 import type { RawValue, ReadResult } from '../southbound/types.js';
+
+type PointShape = Pick<ModelPoint, 'scale' | 'offset' | 'address'>;
+type Converter = (raw: RawValue) => Value;
+
+const converters = new WeakMap<PointShape, Converter>();
 
 export function toSample(device: string, point: ModelPoint, result: ReadResult, ts: number): Sample {
   if (!result.ok) return { device, point: point.name, ts, value: null, quality: 'bad', code: result.code };
   return { device, point: point.name, ts, value: engineering(point, result.value), quality: 'good' };
 }
 
-export function engineering(point: Pick<ModelPoint, 'scale' | 'offset' | 'address'>, raw: RawValue): Value {
-  if (typeof raw === 'boolean' || typeof raw === 'string') return raw;
-  const { scale, offset } = point;
-  if (typeof raw === 'bigint') {
-    if (scale === 1 && offset === 0) return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw.toString();
-    return roundTo(Number(raw) * scale + offset, decimalsOf(scale, offset));
+export function engineering(point: PointShape, raw: RawValue): Value {
+  let convert = converters.get(point);
+  if (!convert) {
+    convert = makeConverter(point);
+    converters.set(point, convert);
   }
-  const type = point.address.type;
-  const base = type === 'float32' ? Number(Math.fround(raw).toPrecision(7)) : raw;
-  if (scale === 1 && offset === 0) return base;
-  const integral = type !== 'float32' && type !== 'float64';
-  return integral ? roundTo(base * scale + offset, decimalsOf(scale, offset)) : Number((base * scale + offset).toPrecision(type === 'float32' ? 7 : 15));
+  return convert(raw);
+}
+
+function makeConverter({ scale, offset, address }: PointShape): Converter {
+  const identity = scale === 1 && offset === 0;
+  const decimals = decimalsOf(scale, offset);
+  const float32 = address.type === 'float32';
+  const float = float32 || address.type === 'float64';
+  return (raw) => {
+    if (typeof raw === 'boolean' || typeof raw === 'string') return raw;
+    if (typeof raw === 'bigint') {
+      if (identity) return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw.toString();
+      return roundTo(Number(raw) * scale + offset, decimals);
+    }
+    const base = float32 ? significant(raw, 7) : raw;
+    if (identity) return base;
+    if (!float) return roundTo(base * scale + offset, decimals);
+    return float32 ? significant(base * scale + offset, 7) : Number((base * scale + offset).toPrecision(15));
+  };
 }
 
 /** Decimal places an integer raw value can have after scale and offset (0.1 -> 1, 0.25 -> 2). */
@@ -40,5 +59,14 @@ function places(n: number): number {
 }
 
 function roundTo(value: number, decimals: number): number {
-  return Number(value.toFixed(decimals));
+  const f = 10 ** decimals;
+  return Math.round(value * f) / f;
+}
+
+/** `value` rounded to `digits` significant digits (float32 carries about 7). */
+function significant(value: number, digits: number): number {
+  if (value === 0 || !Number.isFinite(value)) return value;
+  const p = digits - 1 - Math.floor(Math.log10(Math.abs(value)));
+  if (p > 300 || p < -300) return Number(value.toPrecision(digits));
+  return p >= 0 ? Math.round(value * 10 ** p) / 10 ** p : Math.round(value / 10 ** -p) * 10 ** -p;
 }

@@ -6,13 +6,13 @@
 import type { Logger } from 'pino';
 import type { ResolvedDevice } from '../config/load-site.js';
 import type { ConnectionConfig } from '../config/site-schema.js';
-import { errorMessage, ERROR_CODES, isGatewayError } from '../errors.js';
+import { errorMessage, ERROR_CODES, GatewayError, isGatewayError } from '../errors.js';
 import type { Sample } from '../model/sample.js';
 import { toSample } from '../pipeline/transform.js';
 import { Ticker } from '../scheduler/ticker.js';
 import { Backoff } from '../util/backoff.js';
 import type { ModbusAddress } from './modbus/address.js';
-import type { BoundPoint, ProtocolAdapter, Session } from './types.js';
+import type { BoundPoint, ProtocolAdapter, RawValue, Session } from './types.js';
 import type { ModelPoint } from '../catalog/types.js';
 
 export type LinkState = 'stopped' | 'connecting' | 'up' | 'down';
@@ -48,6 +48,8 @@ interface Group {
   readonly bound: readonly BoundPoint<ModbusAddress>[];
   readonly ticker: Ticker;
   running?: Promise<void>;
+  /** A tick fell due while a cycle was running. */
+  late?: boolean;
 }
 
 export class DeviceRunner {
@@ -61,6 +63,7 @@ export class DeviceRunner {
   private counters = { cycles: 0, failedCycles: 0, skippedCycles: 0, overruns: 0, samples: 0 };
   private lastError: string | undefined;
   private failStreak = 0;
+  private stopping = false;
   private nextDegradedPoll = 0;
 
   constructor(private readonly options: RunnerOptions) {}
@@ -93,14 +96,23 @@ export class DeviceRunner {
     });
   }
 
+  /**
+   * A tick that finds the group's previous cycle still running is an overrun: it is counted and
+   * the next cycle starts as soon as the running one ends (never two at once, never a backlog).
+   */
   private tick(group: Group, scheduledAt: number): void {
     if (group.running) {
       this.counters.overruns++;
+      group.late = true;
       return;
     }
     if (this.degradedSkip(scheduledAt)) return;
     group.running = this.cycle(group, scheduledAt).finally(() => {
       group.running = undefined;
+      if (group.late && !this.stopping) {
+        group.late = false;
+        this.tick(group, (this.options.now ?? Date.now)());
+      }
     });
   }
 
@@ -209,8 +221,24 @@ export class DeviceRunner {
     }, delay);
   }
 
+  /**
+   * Writes a raw value to one point (the caller checked permissions, type and range), reads it
+   * back, reports the read-back sample through the pipeline and returns it.
+   */
+  async write(point: ModelPoint, raw: RawValue): Promise<Sample> {
+    const session = this.session;
+    if (!session?.write) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `${this.id} is not connected; nothing was written`, { retryable: true });
+    const bound = { name: point.name, address: point.address };
+    await session.write(bound, raw, this.abort.signal);
+    const [result] = await session.read([bound], this.abort.signal);
+    const sample = toSample(this.id, point, result ?? { point: point.name, ok: false, code: ERROR_CODES.INTERNAL, message: 'no read-back' }, Date.now());
+    this.emit([sample]);
+    return sample;
+  }
+
   /** Stops polling and waits for running cycles; samples they produce are still delivered. */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const g of this.groups) g.ticker.stop();
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;

@@ -132,6 +132,29 @@ export function decodeRegisters(addr: ModbusAddress, regs: ArrayLike<number>, of
   return readNumber(new DataView(logical.buffer), addr.type);
 }
 
+/** Scratch space of the allocation-free numeric path (the poll loop decodes every point of every cycle). */
+const scratch = new DataView(new ArrayBuffer(8));
+
+/**
+ * Same result as `decodeRegisters` for numeric types, without allocating: the words are placed in
+ * logical big-endian order straight into a scratch view. Falls back to the general path otherwise.
+ */
+export function decodeRegistersFast(addr: ModbusAddress, regs: ArrayLike<number>, offset: number): RawValue {
+  const type = addr.type;
+  if (type === 'bool' || type === 'string' || isBitTable(addr.table)) return decodeRegisters(addr, regs, offset);
+  const words = registerWidth(type);
+  if (!Number.isInteger(offset) || offset < 0 || offset + words > regs.length) return decodeRegisters(addr, regs, offset);
+  const order = addr.byteOrder;
+  const reverseWords = order === 'CDAB' || order === 'DCBA';
+  const swapBytes = order === 'BADC' || order === 'DCBA';
+  for (let w = 0; w < words; w++) {
+    const word = regs[offset + (reverseWords ? words - 1 - w : w)];
+    if (word === undefined || !Number.isInteger(word) || word < 0 || word > 0xffff) return decodeRegisters(addr, regs, offset);
+    scratch.setUint16(w * 2, swapBytes ? ((word & 0xff) << 8) | (word >> 8) : word);
+  }
+  return readNumber(scratch, type);
+}
+
 /** Decodes one coil/discrete input from a bit array as returned by FC1/FC2. */
 export function decodeBits(bits: ArrayLike<boolean>, offset: number): boolean {
   const bit = Number.isInteger(offset) && offset >= 0 ? bits[offset] : undefined;

@@ -1,45 +1,60 @@
 /**
- * One Modbus TCP connection to one device. Executes read plans request by request (one transaction
- * in flight per connection: the lock), decodes each point, and turns every failure into per-point
- * results instead of a rejected read.
+ * One device (one unit id) on a bus. Executes read plans request by request through the bus
+ * scheduler (one transaction at a time per bus, writes first), decodes each point, and turns every
+ * failure into per-point results instead of a rejected read.
+ *
+ * After a timeout the rest of the device's cycle is failed without being sent, so a dead device
+ * costs the bus at most one timeout per cycle. On RTU framing a timeout or a garbled answer only
+ * fails the request (stale bytes are discarded before the next one); on Modbus TCP it retires the
+ * connection, since a late answer could otherwise pair with a later request.
  */
-import type Modbus from 'modbus-serial';
 import { ERROR_CODES, GatewayError } from '../../errors.js';
-import { Mutex } from '../../util/mutex.js';
 import type { BoundPoint, RawValue, ReadResult, Session } from '../types.js';
 import { isBitTable, type ModbusAddress } from './address.js';
-import { applyBit, decodeBits, decodeRegisters, encodeBit, encodeValue } from './codec.js';
+import { applyBit, decodeBits, decodeRegistersFast, encodeBit, encodeValue } from './codec.js';
 import { mapModbusError, type MappedError } from './errors.js';
 import { planReads, type ReadRequest } from './plan.js';
 import { isIllegalAddress, splitRequest } from './split.js';
+import type { ModbusClient } from './bus.js';
+import type { BusLease } from './bus-registry.js';
 
-export type ModbusClient = InstanceType<typeof Modbus.default>;
+export type { ModbusClient } from './bus.js';
 
 export interface ModbusSessionOptions {
   readonly unitId: number;
   readonly maxGap: number;
+  /** Per request timeout, ms. */
+  readonly timeout: number;
 }
 
 export class ModbusSession implements Session<ModbusAddress> {
-  private readonly lock = new Mutex();
   /** Per point list: the read plan, adapted after exception 02 splits (remembered for later cycles). */
   private readonly plans = new WeakMap<readonly BoundPoint<ModbusAddress>[], ReadRequest[]>();
-  private broken = false;
+  private closed = false;
 
   constructor(
-    private readonly client: ModbusClient,
+    private readonly lease: BusLease,
     private readonly options: ModbusSessionOptions,
   ) {}
 
   isOpen(): boolean {
-    return !this.broken && this.client.isOpen;
+    return !this.closed && this.lease.bus.isOpen();
   }
 
-  read(points: readonly BoundPoint<ModbusAddress>[], signal: AbortSignal): Promise<ReadResult[]> {
-    return this.lock.run(() => this.readLocked(points, signal));
+  /** Runs one job on the bus, addressed to this device. */
+  private onBus<T>(task: (client: ModbusClient) => Promise<T>, priority = false): Promise<T> {
+    return this.lease.bus.run(this.options.unitId, this.options.timeout, task, priority);
   }
 
-  private async readLocked(points: readonly BoundPoint<ModbusAddress>[], signal: AbortSignal): Promise<ReadResult[]> {
+  /** Maps a failure; a fatal one retires the bus (every device on it reconnects). */
+  private classify(err: unknown): MappedError {
+    const mapped = mapModbusError(err);
+    const fatal = this.lease.bus.rtuFramed ? mapped.code === ERROR_CODES.DEVICE_DISCONNECTED : mapped.fatal;
+    if (fatal) this.lease.bus.markBroken();
+    return { ...mapped, fatal };
+  }
+
+  async read(points: readonly BoundPoint<ModbusAddress>[], signal: AbortSignal): Promise<ReadResult[]> {
     const byName = new Map<string, ReadResult>();
     let failure: MappedError | undefined;
     const plan = this.planFor(points);
@@ -52,10 +67,8 @@ export class ModbusSession implements Session<ModbusAddress> {
       }
       const outcome = await this.executeAdaptive(request, plan);
       for (const r of outcome.results) byName.set(r.point, r);
-      if (outcome.error?.fatal) {
-        failure = outcome.error;
-        this.broken = true;
-      }
+      // A fatal error or a timeout ends the cycle: the device costs the bus at most one timeout.
+      if (outcome.error?.fatal || outcome.error?.code === ERROR_CODES.DEVICE_TIMEOUT) failure = outcome.error;
     }
     return points.map((p) => byName.get(p.name) ?? { point: p.name, ok: false, code: ERROR_CODES.INTERNAL, message: 'point missing from read plan' });
   }
@@ -96,61 +109,60 @@ export class ModbusSession implements Session<ModbusAddress> {
 
   private async execute(request: ReadRequest): Promise<Outcome> {
     try {
-      const words = await this.readRaw(request);
+      const words = await this.onBus((client) => readRaw(client, request));
       return { results: request.points.map((p) => decodePoint(p.name, p.address, words, p.offset)) };
     } catch (err) {
-      const error = mapModbusError(err);
+      const error = this.classify(err);
       return { results: request.points.map((p) => failed(p.name, error)), error, illegalAddress: isIllegalAddress(err) };
     }
   }
 
-  private async readRaw(request: ReadRequest): Promise<ArrayLike<number> | ArrayLike<boolean>> {
-    const { start, count } = request;
-    switch (request.table) {
-      case 'coil':
-        return (await this.client.readCoils(start, count)).data;
-      case 'discrete':
-        return (await this.client.readDiscreteInputs(start, count)).data;
-      case 'input':
-        return checkLength((await this.client.readInputRegisters(start, count)).data, count);
-      case 'holding':
-        return checkLength((await this.client.readHoldingRegisters(start, count)).data, count);
+  /** Writes go through the bus's priority lane, ahead of queued polls. */
+  async write(point: BoundPoint<ModbusAddress>, value: RawValue, _signal: AbortSignal): Promise<void> {
+    const a = point.address;
+    if (a.table !== 'coil' && a.table !== 'holding') throw new GatewayError(ERROR_CODES.WRITE_DENIED, `${a.table} table is read-only`);
+    if (!this.isOpen()) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `write of ${point.name} failed: connection closed`, { retryable: true });
+    try {
+      await this.onBus((client) => writePoint(client, a, value), true);
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      const mapped = this.classify(err);
+      throw new GatewayError(mapped.code, `write of ${point.name} failed: ${mapped.message}`, { cause: err, retryable: true });
     }
   }
 
-  write(point: BoundPoint<ModbusAddress>, value: RawValue, _signal: AbortSignal): Promise<void> {
-    return this.lock.run(async () => {
-      const a = point.address;
-      try {
-        if (a.table === 'coil') await this.client.writeCoil(a.register, encodeBit(value, a));
-        else if (a.table !== 'holding') throw new GatewayError(ERROR_CODES.WRITE_DENIED, `${a.table} table is read-only`);
-        else if (a.bit !== undefined) await this.writeBit(a, value);
-        else await this.writeWords(a.register, encodeValue(a, value));
-      } catch (err) {
-        if (err instanceof GatewayError) throw err;
-        const mapped = mapModbusError(err);
-        if (mapped.fatal) this.broken = true;
-        throw new GatewayError(mapped.code, `write of ${point.name} failed: ${mapped.message}`, { cause: err, retryable: true });
-      }
-    });
-  }
-
-  private async writeBit(a: ModbusAddress, value: RawValue): Promise<void> {
-    const current = (await this.client.readHoldingRegisters(a.register, 1)).data[0] ?? 0;
-    await this.client.writeRegister(a.register, applyBit(a, current, value));
-  }
-
-  private async writeWords(register: number, words: number[]): Promise<void> {
-    if (words.length === 1) await this.client.writeRegister(register, words[0] ?? 0);
-    else await this.client.writeRegisters(register, words);
-  }
-
+  /** Leaves the bus; the last device to leave closes it. */
   close(): Promise<void> {
-    this.broken = true;
-    return new Promise((resolve) => {
-      if (!this.client.isOpen) return resolve();
-      this.client.close(() => resolve());
-    });
+    this.closed = true;
+    return this.lease.release();
+  }
+}
+
+async function readRaw(client: ModbusClient, request: ReadRequest): Promise<ArrayLike<number> | ArrayLike<boolean>> {
+  const { start, count } = request;
+  switch (request.table) {
+    case 'coil':
+      return checkLength((await client.readCoils(start, count)).data, count);
+    case 'discrete':
+      return checkLength((await client.readDiscreteInputs(start, count)).data, count);
+    case 'input':
+      return checkLength((await client.readInputRegisters(start, count)).data, count);
+    case 'holding':
+      return checkLength((await client.readHoldingRegisters(start, count)).data, count);
+  }
+}
+
+/** One bus job: a bit of a holding register is a read-modify-write, so both run in the same turn. */
+async function writePoint(client: ModbusClient, a: ModbusAddress, value: RawValue): Promise<void> {
+  if (a.table === 'coil') {
+    await client.writeCoil(a.register, encodeBit(value, a));
+  } else if (a.bit !== undefined) {
+    const current = (await client.readHoldingRegisters(a.register, 1)).data[0] ?? 0;
+    await client.writeRegister(a.register, applyBit(a, current, value));
+  } else {
+    const words = encodeValue(a, value);
+    if (words.length === 1) await client.writeRegister(a.register, words[0] ?? 0);
+    else await client.writeRegisters(a.register, words);
   }
 }
 
@@ -164,7 +176,7 @@ function failed(point: string, error: MappedError | undefined): ReadResult {
   return { point, ok: false, code: error?.code ?? ERROR_CODES.INTERNAL, message: error?.message ?? 'request failed' };
 }
 
-function checkLength(data: number[], count: number): number[] {
+function checkLength<T>(data: T[], count: number): T[] {
   if (data.length < count) throw new Error(`bad response length: expected ${count} registers, got ${data.length}`);
   return data;
 }
@@ -173,7 +185,7 @@ function decodePoint(name: string, address: ModbusAddress, words: ArrayLike<numb
   try {
     const value = isBitTable(address.table)
       ? decodeBits(words as ArrayLike<boolean>, offset)
-      : decodeRegisters(address, words as ArrayLike<number>, offset);
+      : decodeRegistersFast(address, words as ArrayLike<number>, offset);
     return { point: name, ok: true, value };
   } catch (err) {
     const code = err instanceof GatewayError ? err.code : ERROR_CODES.DECODE_FAILED;

@@ -1,0 +1,78 @@
+/**
+ * Scale (issue 3): the gateway as its own process (compiled dist/, as deployed) polling N simulated
+ * points at 1 s, with its queue, embedded broker and a cloud broker: CPU share of one core and RSS of
+ * the gateway process alone, read from /proc. Simulators and the cloud broker run in this process.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { StandInBroker } from '../src/sim/cloud-broker.js';
+import { simulators, syntheticModel } from './fixtures.js';
+import type { BenchResult } from './types.js';
+import { mkdtemp, rm, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+async function cpuTicks(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15 of stat)
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function measure(devices: number, pointsPerDevice: number, warmS: number, measureS: number, overrides: Record<string, unknown> = {}, nodeArgs: string[] = []): Promise<BenchResult> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'edgeway-scale-'));
+  const model = syntheticModel(pointsPerDevice, 1000);
+  await mkdir(path.join(dir, 'adapters', 'bench'), { recursive: true });
+  const sims = await simulators(model, devices);
+  const cloud = new StandInBroker('127.0.0.1', 0);
+  await cloud.start();
+  const modelYaml = {
+    id: 'bench/synthetic', protocol: 'modbus', groups: { g: { interval: '1s' } },
+    points: model.points.map((p) => ({ name: p.name, address: { table: p.address.table, register: p.address.register, type: p.address.type }, scale: p.scale })),
+  };
+  await writeFile(path.join(dir, 'adapters', 'bench', 'synthetic.yaml'), stringify(modelYaml));
+  const site = {
+    gateway: { id: 'scale', dataDir: path.join(dir, 'data'), modelPaths: [path.join(dir, 'adapters')] },
+    log: { level: 'warn' },
+    devices: sims.simulators.map((s, i) => ({ id: `dev-${i}`, model: 'bench/synthetic', connection: { transport: 'tcp', host: '127.0.0.1', port: s.port, timeout: 2000 } })),
+    broker: { host: '127.0.0.1', port: 0, allowAnonymous: true },
+    cloud: { url: cloud.url },
+    ...overrides,
+  };
+  const file = path.join(dir, 'site.yaml');
+  await writeFile(file, stringify(site));
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/main.js'), 'run', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    const pid = child.pid ?? 0;
+    await sleep(warmS * 1000);
+    const t0 = await cpuTicks(pid);
+    let peak = 0;
+    for (let s = 0; s < measureS; s++) {
+      await sleep(1000);
+      peak = Math.max(peak, await rssMb(pid));
+    }
+    const cpu = (await cpuTicks(pid)) - t0;
+    const share = cpu / TICKS_PER_S / measureS;
+    return { name: `scale ${devices * pointsPerDevice} points at 1 s (${devices} devices x ${pointsPerDevice}), gateway process`, figures: { 'CPU % of one core': (share * 100).toFixed(1), 'peak RSS MB': peak.toFixed(0) } };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await sims.stopAll();
+    await cloud.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function scale(): Promise<BenchResult[]> {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  return [await measure(50, 200, 8, 20), await measure(100, 1000, 10, 15)];
+}
