@@ -1,9 +1,12 @@
 # Edgeway gateway image: multi-stage, Debian slim (glibc: the LevelDB and serialport prebuilds
 # exist for linux amd64 and arm64), production dependencies only, non-root.
 #
-#   docker build -t edgeway .
-#   docker buildx build --platform linux/amd64,linux/arm64 -t registry.example/edgeway:0.1.0 --push .
-#   docker run -v $PWD/site:/app/config -v edgeway-data:/data -p 1883:1883 edgeway
+#   docker build --build-arg VERSION=0.1.0 -t edgeway:0.1.0 .
+#   docker buildx build --platform linux/amd64,linux/arm64 --build-arg VERSION=0.1.0 \
+#     -t registry.example/edgeway:0.1.0 --push .
+#   docker run -v $PWD/site:/app/config -v edgeway-data:/data -p 1883:1883 -p 9464:9464 edgeway:0.1.0
+#
+# Ports: 1883 embedded MQTT broker (site apps), 9464 ops HTTP (/metrics, /healthz, /readyz).
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -34,8 +37,10 @@ USER node
 # /app/config: the site config (site.yaml) and, optionally, site-specific models;
 # /data: the durable queue and state (keep it on a volume so a restart loses nothing).
 VOLUME ["/data", "/app/config"]
-EXPOSE 1883
+EXPOSE 1883 9464
+# `edgeway health` asks the ops HTTP server (ops.http in the config, on in config/container.yaml)
+# for /readyz and exits 0 when it answers 200. A config mounted at /app/config must keep ops.http on.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "require('net').connect(Number(process.env.EDGEWAY_BROKER_PORT||1883),'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"]
+  CMD ["node", "/app/dist/main.js", "health", "-c", "/app/config/site.yaml"]
 ENTRYPOINT ["tini", "--", "node", "/app/dist/main.js"]
 CMD ["run", "-c", "/app/config/site.yaml"]

@@ -51,6 +51,7 @@ async function measure(child: ChildProcess): Promise<{ cpuPct: number; rssMiB: n
 }
 
 async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
@@ -88,7 +89,7 @@ async function gatewayRun(devicesEnabled: boolean): Promise<Footprint> {
   const sims = await startSimulators(models.map((model, i) => ({ model: model!, port: ports[i] ?? 0, unitId: 1 })), { host: '127.0.0.1', seed: 7 });
   const broker = new StandInBroker('127.0.0.1', cloud);
   await broker.start();
-  const child = spawn(process.execPath, [path.join(REPO, 'dist/main.js'), 'run', '-c', file], { stdio: 'ignore', env: { ...process.env, EDGEWAY_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [path.join(REPO, 'dist/main.js'), 'run', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, EDGEWAY_LOG_LEVEL: 'warn' } });
   try {
     const m = await measure(child);
     return { ...m, ...(await scrape(ops)) };

@@ -28,6 +28,10 @@ export const ERROR_CODES = {
   BROKER_LISTEN: 'EW_BROKER_LISTEN',
   // generic
   INTERNAL: 'EW_INTERNAL',
+  // operations
+  OPS_LISTEN: 'EW_OPS_LISTEN',
+  // cloud link: the broker accepted the connection but refuses our data (ACL denial, oversize message)
+  CLOUD_PUBLISH_REFUSED: 'EW_CLOUD_PUBLISH_REFUSED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -4,6 +4,7 @@
  * device after the queue opened is lost on a clean stop.
  */
 import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { latestValuePayload, latestValueTopic } from './broker/latest-values.js';
 import { SiteBroker } from './broker/site-broker.js';
@@ -114,7 +115,8 @@ export class Gateway implements OpsSource {
   private async startOps(): Promise<void> {
     const { http } = this.site.config.ops;
     if (!http.enabled) return;
-    this.metrics = new GatewayMetrics(this, { gateway: this.site.config.gateway.id });
+    // Kept across stop/start: each registry starts its own event-loop and GC monitors.
+    this.metrics ??= new GatewayMetrics(this, { gateway: this.site.config.gateway.id });
     const access = { open: http.open, ...(http.token === undefined ? {} : { token: http.token }) };
     this.ops = new OpsServer({ host: http.host, port: http.port, statusPage: http.statusPage, access, source: this, metrics: this.metrics, logger: this.moduleLog('ops') });
     await this.ops.start();
@@ -122,8 +124,22 @@ export class Gateway implements OpsSource {
 
   private async cloudOptions() {
     const { cloud, gateway } = this.site.config;
-    const read = (p: string | undefined) => (p === undefined ? undefined : readFile(p));
-    const [ca, cert, key] = await Promise.all([read(cloud.tls?.ca), read(cloud.tls?.cert), read(cloud.tls?.key)]);
+    // Relative paths in a config are relative to the config file's directory.
+    const base = path.dirname(path.resolve(this.site.file));
+    const read = async (what: string, p: string | undefined) => {
+      if (p === undefined) return undefined;
+      const file = path.resolve(base, p);
+      try {
+        return await readFile(file);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? errorMessage(err);
+        throw new GatewayError(ERROR_CODES.CONFIG_READ, `${this.site.file}: ${what}: cannot read ${file} (${code})`, { cause: err });
+      }
+    };
+    const [ca, cert, key, passwordFile] = await Promise.all([
+      read('cloud.tls.ca', cloud.tls?.ca), read('cloud.tls.cert', cloud.tls?.cert), read('cloud.tls.key', cloud.tls?.key),
+      read('cloud.passwordFile', cloud.passwordFile),
+    ]);
     return {
       url: cloud.url, clientId: cloud.clientId ?? `edgeway-${gateway.id}`, gatewayId: gateway.id, version: VERSION,
       topicPrefix: cloud.topicPrefix, batchMaxSamples: cloud.batch.maxSamples, batchMaxDelayMs: cloud.batch.maxDelay,
@@ -131,7 +147,7 @@ export class Gateway implements OpsSource {
       backoffMinMs: cloud.backoff.min, backoffMaxMs: cloud.backoff.max, rejectUnauthorized: cloud.tls?.rejectUnauthorized ?? true,
       ...(cloud.username === undefined ? {} : { username: cloud.username }),
       ...(cloud.password === undefined ? {} : { password: cloud.password }),
-      ...(cloud.passwordFile === undefined ? {} : { password: (await readFile(cloud.passwordFile, 'utf8')).replace(/\r?\n$/, '') }),
+      ...(passwordFile === undefined ? {} : { password: passwordFile.toString('utf8').replace(/\r?\n$/, '') }),
       ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }),
       protocolVersion: cloud.protocolVersion, compression: cloud.compression, liveFirst: cloud.backlog.liveFirst,
       backlogRate: cloud.backlog.rate, healthIntervalMs: cloud.healthInterval,

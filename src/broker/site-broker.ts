@@ -22,6 +22,8 @@ export class SiteBroker {
   private readonly sockets = new Set<net.Socket>();
   private boundPort = 0;
   denials = 0;
+  /** PUBLISH packets from local clients that the broker accepted. */
+  messagesIn = 0;
 
   constructor(private readonly options: SiteBrokerOptions) {}
 
@@ -49,6 +51,7 @@ export class SiteBroker {
           logger.warn({ clientId: client.id, topic: packet.topic }, 'broker: publish to a gateway topic refused');
           return callback(new Error('topic reserved for the gateway'));
         }
+        if (client) this.messagesIn++;
         callback(null);
       },
     });

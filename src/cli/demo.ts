@@ -56,7 +56,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     await Promise.allSettled([gateway.stop(), sims?.stopAll(), cloud.stop()]);
     return 1;
   }
-  printBanner(site, cloud, sims, gateway.brokerPort);
+  printBanner(site, cloud, sims, gateway.brokerPort, gateway.opsPort);
   const every = site.config.gateway.summaryInterval || 5000;
   const timer = setInterval(() => console.log(`[${new Date().toISOString().slice(11, 19)}] ${gateway.summary()}`), every);
   await untilSignal();
@@ -69,7 +69,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-function printBanner(site: LoadedSite, cloud: StandInBroker, sims: RunningSimulators, brokerPort: number | undefined): void {
+function printBanner(site: LoadedSite, cloud: StandInBroker, sims: RunningSimulators, brokerPort: number | undefined, opsPort: number | undefined): void {
   const { config } = site;
   const gw = config.gateway.id;
   const lines = [
@@ -89,6 +89,11 @@ function printBanner(site: LoadedSite, cloud: StandInBroker, sims: RunningSimula
       `Site broker (embedded): mqtt://127.0.0.1:${brokerPort}   -- latest values, retained:`,
       `  mosquitto_sub -h 127.0.0.1 -p ${brokerPort} -t '${config.broker.topicPrefix}/${gw}/devices/#' -v`,
     );
+  }
+  if (opsPort !== undefined) {
+    const http = config.ops.http;
+    if (http.statusPage) lines.push('', `Status page: http://127.0.0.1:${opsPort}/${http.open ? '' : '?token=<ops.http.token>'}`);
+    lines.push(`Metrics: http://127.0.0.1:${opsPort}/metrics   readiness: http://127.0.0.1:${opsPort}/readyz`);
   }
   lines.push('', `Durable queue: ${site.paths.queue}`, '', 'Ctrl-C stops everything.', '');
   console.log(lines.join('\n'));

@@ -13,7 +13,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   simulate: async () => (await import('./simulate.js')).simulateCommand,
   demo: async () => (await import('./demo.js')).demoCommand,
   sub: async () => (await import('./sub.js')).subCommand,
+  queue: async () => (await import('./queue.js')).queueCommand,
   plan: async () => (await import('./plan.js')).planCommand,
+  probe: async () => (await import('./probe.js')).probeCommand,
+  health: async () => (await import('./health.js')).healthCommand,
 };
 
 export const mainHelp = `Usage: edgeway <command> [options]
@@ -24,10 +27,14 @@ Commands:
   run -c <config>        run the gateway
   validate -c <config>   check a site config and its device models; list every problem
   plan -c <config>       show the Modbus read requests each device gets per poll cycle
+  probe --host H ...     read raw registers and print every type x byte order interpretation
   schema                 write the JSON Schemas for config/ and adapters/ files (editor autocompletion)
   simulate               serve simulated Modbus TCP devices built from model files
   demo                   everything on this machine: simulators, gateway, stand-in cloud broker
   sub --url <url>        print what arrives on a broker (e.g. the demo's cloud side)
+  health [-c <config>]   ask a running gateway's /readyz; exit 0 when ready (Docker HEALTHCHECK)
+  queue stats|peek|purge -c <config>
+                         inspect or empty the durable queue of a stopped gateway
 
 Run "edgeway <command> --help" for the options of a command. "edgeway --version" prints ${VERSION}.`;
 

@@ -1,10 +1,9 @@
 /** `edgeway run -c <config>`: the gateway's main job. */
 import { loadSite } from '../config/load-site.js';
 import { formatProblem } from '../config/problems.js';
-import { errorMessage } from '../errors.js';
-import { Gateway } from '../gateway.js';
 import { createLogger } from '../ops/logger.js';
 import { parse, requireString } from './args.js';
+import { startGateway } from './start-gateway.js';
 import { help } from './validate.js';
 
 export const runHelp = `Usage: edgeway run -c <config.yaml>
@@ -15,13 +14,15 @@ Stops cleanly on SIGINT/SIGTERM (Ctrl-C).
 
 Options:
   -c, --config <file>   site config
+  --reset-corrupt-queue if the queue directory is damaged (EW_QUEUE_CORRUPT), move it aside to
+                        <dir>.corrupt-<time> (kept, not deleted) and start with an empty queue
   -h, --help            show this help
 
 Environment:
   EDGEWAY_LOG_LEVEL     overrides log.level of the config`;
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { config: { type: 'string', short: 'c' } });
+  const { values } = parse(argv, { config: { type: 'string', short: 'c' }, 'reset-corrupt-queue': { type: 'boolean' } });
   if (values.help) return help(runHelp);
   const file = requireString(values.config, '-c <config.yaml>');
   const result = await loadSite(file);
@@ -31,13 +32,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const logger = createLogger(process.env.EDGEWAY_LOG_LEVEL ?? result.site.config.log.level);
-  const gateway = new Gateway(result.site, logger);
-  try {
-    await gateway.start();
-  } catch (err) {
-    logger.fatal({ err: errorMessage(err) }, 'gateway failed to start');
-    return 1;
-  }
+  const gateway = await startGateway(result.site, logger, { configFile: file, resetCorruptQueue: values['reset-corrupt-queue'] === true });
+  if (gateway === undefined) return 1;
   const every = result.site.config.gateway.summaryInterval;
   const timer = every > 0 ? setInterval(() => logger.info(gateway.summary()), every) : undefined;
   await untilSignal();

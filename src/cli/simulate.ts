@@ -52,6 +52,10 @@ export async function entriesFromSite(file: string): Promise<SimulatorEntry[] | 
   const entries: SimulatorEntry[] = [];
   for (const d of result.site.devices) {
     const c = d.config.connection;
+    if (c.transport !== 'tcp') {
+      console.error(`skipping ${d.config.id}: transport ${c.transport} is not simulated by this command (Modbus TCP only)`);
+      continue;
+    }
     if (!isLoopbackHost(c.host)) {
       console.error(`skipping ${d.config.id}: host ${c.host} is not a loopback address (simulators only serve this machine)`);
       continue;

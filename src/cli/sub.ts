@@ -1,5 +1,6 @@
 /** `edgeway sub`: watch a broker (the cloud side of the demo) without installing mosquitto-clients. */
 import { connect } from 'mqtt';
+import { decodeBatch, payloadEncoding } from '../northbound/payload.js';
 import { parse, requireString } from './args.js';
 import { untilSignal } from './run.js';
 import { help } from './validate.js';
@@ -7,7 +8,8 @@ import { help } from './validate.js';
 export const subHelp = `Usage: edgeway sub --url <mqtt://host:port> [--topic <filter>] [--username u --password p]
 
 Prints every message on the topic filter: batches of samples from a gateway are shown one line per
-message with their sequence range, retained status messages as they are.
+message with their sequence range (plain JSON or deflated, see README "What goes over MQTT"),
+status and health messages as they are.
 
 Options:
   --url <url>         broker URL, e.g. mqtt://127.0.0.1:18830
@@ -33,15 +35,16 @@ export async function subCommand(argv: string[]): Promise<number> {
 function describePayload(payload: Buffer): string {
   const text = payload.toString('utf8');
   try {
-    const data = JSON.parse(text) as { samples?: { seq: number; device: string; point: string; value: unknown }[] };
-    if (Array.isArray(data.samples) && data.samples.length > 0) {
-      const first = data.samples[0];
-      const last = data.samples[data.samples.length - 1];
-      const shown = data.samples.slice(0, 3).map((s) => `${s.device}.${s.point}=${JSON.stringify(s.value)}`).join(' ');
-      return `batch seq ${first?.seq}..${last?.seq} (${data.samples.length} samples) ${shown} ...`;
+    const { samples } = decodeBatch(payload);
+    if (samples.length > 0) {
+      const first = samples[0];
+      const last = samples[samples.length - 1];
+      const shown = samples.slice(0, 3).map((s) => `${s.device}.${s.point}=${JSON.stringify(s.value)}`).join(' ');
+      const encoding = payloadEncoding(payload) === 'deflate' ? `, deflate ${payload.length} bytes` : '';
+      return `batch seq ${first?.seq}..${last?.seq} (${samples.length} samples${encoding}) ${shown} ...`;
     }
   } catch {
-    // not JSON: print as text
+    // not a batch: print as text
   }
   return text.length > 300 ? `${text.slice(0, 300)}...` : text;
 }

@@ -5,21 +5,15 @@
  */
 import { z } from 'zod';
 import { duration, size } from './units.js';
+import { modbusConnectionSchema, sharedBusProblems } from '../southbound/modbus/connection.js';
 
 export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const id = (what: string) =>
   z.string().max(64).regex(ID_RE, { error: `${what} must use only letters, digits, _, . and - (it is used in MQTT topics)` });
 
-const port = (what: string) => z.int().min(1).max(65535).describe(what);
-
-export const tcpConnectionSchema = z.strictObject({
-  transport: z.literal('tcp'),
-  host: z.string().min(1).describe('device host name or address'),
-  port: port('Modbus TCP port').default(502),
-  unitId: z.int().min(0).max(255).default(1).describe('Modbus unit id (slave id)'),
-  timeout: duration('per request timeout').default(1000),
-});
-export const connectionSchema = z.discriminatedUnion('transport', [tcpConnectionSchema]);
+export { tcpConnectionSchema, rtuConnectionSchema, rtuOverTcpConnectionSchema } from '../southbound/modbus/connection.js';
+/** Modbus transports: tcp, rtu (serial line), rtu-over-tcp (serial device server); see southbound/modbus/connection.ts. */
+export const connectionSchema = modbusConnectionSchema;
 export type ConnectionConfig = z.output<typeof connectionSchema>;
 
 export const deviceSchema = z.strictObject({
@@ -68,6 +62,16 @@ export const cloudSchema = z.strictObject({
   clientId: z.string().min(1).max(128).optional().describe('defaults to edgeway-<gateway id>'),
   username: z.string().optional(),
   password: z.string().optional().describe('use ${ENV_VAR} to keep it out of the file'),
+  passwordFile: z.string().min(1).optional().describe('path of a file holding the password (trailing newline ignored); instead of password'),
+  protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4).describe('MQTT protocol level: 4 = 3.1.1, 5 = MQTT 5'),
+  compression: z.enum(['none', 'deflate']).default('none').describe('data message encoding: deflate = zlib stream of the JSON batch'),
+  backlog: z
+    .strictObject({
+      liveFirst: z.boolean().default(true).describe('after an outage, send samples read since the reconnect ahead of the backlog'),
+      rate: z.number().min(0).default(0).describe('most backlog samples per second while live samples go first; 0 = no limit'),
+    })
+    .default({ liveFirst: true, rate: 0 }),
+  healthInterval: duration('interval of the health message on <prefix>/<gateway>/health; 0 = off').default(30_000),
   tls: z
     .strictObject({
       ca: z.string().optional().describe('path of a PEM CA bundle'),
@@ -88,6 +92,9 @@ export const cloudSchema = z.strictObject({
   backoff: z
     .strictObject({ min: duration('first reconnect delay').default(500), max: duration('longest reconnect delay').default(30_000) })
     .default({ min: 500, max: 30_000 }),
+}).refine((c) => c.password === undefined || c.passwordFile === undefined, {
+  error: 'set cloud.password or cloud.passwordFile, not both',
+  path: ['passwordFile'],
 });
 export type CloudConfig = z.output<typeof cloudSchema>;
 
@@ -148,7 +155,12 @@ export const siteSchema = z
           .describe('level per module, overriding log.level: gateway, devices, cloud, broker, ops'),
       })
       .default({ level: 'info', modules: {} }),
-    devices: z.array(deviceSchema).default([]),
+    devices: z
+      .array(deviceSchema)
+      .default([])
+      .superRefine((devices, ctx) => {
+        for (const p of sharedBusProblems(devices.map((d) => d.connection))) ctx.addIssue({ code: 'custom', message: p.message, path: [p.index, 'connection', p.field] });
+      }),
     broker: brokerSchema,
     cloud: cloudSchema,
     queue: queueSchema,

@@ -3,16 +3,18 @@
  *
  * Composition of three parts: `CloudConnection` keeps one MQTT connection up (own reconnects with
  * backoff, last will), `Drainer` moves batches from the queue (commit after PUBACK, reject on
- * disconnect), and this class adds the retained status messages and the start/stop order.
+ * disconnect, live first), and this class adds the retained status messages, the periodic health
+ * message and the start/stop order.
  *
  * The queue, not mqtt.js, is the outage buffer: nothing is published while disconnected
  * (queueQoSZero false, and the drain loop only runs on an accepted connection).
  */
 import type { Logger } from '../ops/logger.js';
-import type { DurableQueue } from '../queue/types.js';
+import type { DurableQueue, QueueStats } from '../queue/types.js';
 import { CloudConnection, type CloudLinkState, type LinkChannel } from './connection.js';
 import { withDeadline } from './deadline.js';
 import { Drainer } from './drain.js';
+import { healthMessage } from './health.js';
 import type { LinkError } from './link-errors.js';
 import { redactUrl, resolveOptions, type CloudLinkOptions, type ResolvedCloudLinkOptions } from './options.js';
 import { connectionLostStatus, onlineStatus, shutdownStatus } from './status.js';
@@ -38,6 +40,8 @@ export interface CloudLinkStats {
   readonly lastError: LinkError | undefined;
   /** At the last PUBACK: now - ts of the newest sample in the acknowledged batch, ms. */
   readonly lastDeliveryLagMs: number | undefined;
+  /** Most samples per data message now (below batchMaxSamples after an oversize refusal). */
+  readonly batchLimit: number;
 }
 
 interface Parts {
@@ -52,6 +56,7 @@ export class CloudLink {
   /** Built by the first start() (it validates the topic ids); reused by later starts. */
   private parts: Parts | undefined;
   private channel: LinkChannel | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
   private startedAt = new Date(0);
   private stopPromise: Promise<void> | undefined;
 
@@ -104,7 +109,9 @@ export class CloudLink {
 
   stats(): CloudLinkStats {
     const none = { connectAttempts: 0, reconnects: 0, lastError: undefined };
-    const drain = { messagesPublished: 0, samplesDelivered: 0, inFlight: 0, inFlightSamples: 0, lastDeliveryLagMs: undefined };
+    const drain = {
+      messagesPublished: 0, samplesDelivered: 0, inFlight: 0, inFlightSamples: 0, lastDeliveryLagMs: undefined, batchLimit: this.opts.batchMaxSamples,
+    };
     return {
       state: this.state,
       ...(this.parts?.drainer.stats() ?? drain),
@@ -115,7 +122,11 @@ export class CloudLink {
   private build(): Parts {
     const topics = cloudTopics(this.opts.gatewayId, this.opts.topicPrefix);
     const will = { topic: topics.status, payload: connectionLostStatus(this.opts.gatewayId) };
-    const drainer = new Drainer({ ...this.opts, dataTopic: topics.data }, this.queue, this.log);
+    const drainEvents = {
+      refused: (e: LinkError) => this.parts?.connection.report(e),
+      healthy: () => this.parts?.connection.markHealthy(),
+    };
+    const drainer = new Drainer({ ...this.opts, dataTopic: topics.data }, this.queue, this.log, drainEvents);
     const events = { online: (c: LinkChannel) => this.onOnline(c), offline: () => this.onOffline() };
     const connection = new CloudConnection(this.opts, will, events, this.log);
     return { topics, connection, drainer };
@@ -125,30 +136,62 @@ export class CloudLink {
     const parts = this.parts;
     if (parts === undefined) return;
     this.channel = channel;
-    this.log.info({ backlog: this.backlog() }, 'cloud link draining');
-    const status = onlineStatus(this.opts.gatewayId, this.opts.version, this.startedAt, Date.now());
+    const backlog = this.backlog();
+    this.log.info({ backlog }, 'cloud link draining');
+    const status = onlineStatus(this.opts.gatewayId, this.opts.version, this.startedAt, Date.now(), backlog);
     void this.publishStatus(parts, channel, status);
     parts.drainer.attach(channel);
+    this.startHealth(parts, channel);
   }
 
   private onOffline(): void {
     this.channel = undefined;
+    this.stopHealth();
     void this.parts?.drainer.detach();
+  }
+
+  private startHealth(parts: Parts, channel: LinkChannel): void {
+    this.stopHealth();
+    if (this.opts.healthIntervalMs <= 0) return;
+    this.healthTimer = setInterval(() => {
+      if (!channel.open) return;
+      const link = this.stats();
+      const payload = healthMessage(this.opts.gatewayId, Date.now(), this.queueStats(), {
+        deliveryLagMs: link.lastDeliveryLagMs ?? null,
+        inFlight: link.inFlight,
+        messagesPublished: link.messagesPublished,
+        samplesDelivered: link.samplesDelivered,
+        reconnects: link.reconnects,
+        batchLimit: link.batchLimit,
+      });
+      void this.publishStatus(parts, channel, payload, parts.topics.health);
+    }, this.opts.healthIntervalMs);
+    this.healthTimer.unref();
+  }
+
+  private stopHealth(): void {
+    if (this.healthTimer !== undefined) clearInterval(this.healthTimer);
+    this.healthTimer = undefined;
   }
 
   /** Queue depth for logs; undefined if the queue is already closed (stats() throws then). */
   private backlog(): number | undefined {
+    return this.queueStats()?.depth;
+  }
+
+  private queueStats(): QueueStats | undefined {
     try {
-      return this.queue.stats().depth;
+      return this.queue.stats();
     } catch {
       return undefined;
     }
   }
 
-  /** Retained QoS 1 status; a failure is only logged (the will covers a lost connection). */
-  private async publishStatus(parts: Parts, channel: LinkChannel, payload: Buffer): Promise<void> {
+  /** QoS 1 status (retained) or health (not); a failure is only logged (the will covers a lost connection). */
+  private async publishStatus(parts: Parts, channel: LinkChannel, payload: Buffer, healthTopic?: string): Promise<void> {
     try {
-      await channel.publish(parts.topics.status, payload, true);
+      const json = { contentType: 'application/json', payloadFormatIndicator: true };
+      await channel.publish(healthTopic ?? parts.topics.status, payload, healthTopic === undefined, json);
     } catch (err) {
       this.log.debug({ err }, 'cloud status publish failed');
     }
@@ -160,6 +203,7 @@ export class CloudLink {
    */
   private async shutdown(parts: Parts): Promise<void> {
     const deadline = Date.now() + this.opts.stopTimeoutMs;
+    this.stopHealth();
     parts.drainer.halt();
     const channel = this.channel;
     if (channel?.open === true) {

@@ -4,11 +4,13 @@
  * Reconnection is ours, not mqtt.js's: one fresh client per attempt (reconnectPeriod 0), so a dead
  * connection's in-flight publishes fail at once instead of being replayed from mqtt.js's memory
  * (the durable queue replays them); attempts are spaced by exponential backoff with full jitter,
- * reset after a successful connect. A refused CONNECT (bad credentials, not authorised) backs off
- * like any failure, so a misconfigured gateway never spins. Each distinct error is logged once
+ * reset once the connection proved useful (a data PUBACK, or `backoffMaxMs` online), not at CONNACK:
+ * a broker that accepts the connection but drops it at the first data message (ACL denial, oversize)
+ * must not turn the link into a busy loop. A refused CONNECT (bad credentials, not authorised)
+ * backs off like any failure, so a misconfigured gateway never spins. Each distinct error is logged once
  * per outage; credentials are never logged.
  */
-import { connect, type MqttClient } from 'mqtt';
+import { connect, type IClientPublishOptions, type IConnackPacket, type MqttClient } from 'mqtt';
 import { ERROR_CODES } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
 import { Backoff } from '../util/backoff.js';
@@ -23,11 +25,18 @@ export type CloudLinkState = 'connecting' | 'online' | 'offline' | 'stopped';
 export interface LinkChannel {
   /** Still the live connection: false forever once it dropped. */
   readonly open: boolean;
-  /** QoS 1 publish; resolves on PUBACK, rejects if the connection drops first. */
-  publish(topic: string, payload: Buffer, retain?: boolean): Promise<void>;
+  /** MQTT 5 only: the broker's Maximum Packet Size from CONNACK, bytes. */
+  readonly maxPacketSize: number | undefined;
+  /**
+   * QoS 1 publish; resolves on PUBACK, rejects if the connection drops first or (MQTT 5) the
+   * PUBACK carries a failure reason code (the error's numeric `code`). `properties` are sent on MQTT 5 only.
+   */
+  publish(topic: string, payload: Buffer, retain?: boolean, properties?: PublishProperties): Promise<void>;
   /** Drops the connection at once (no DISCONNECT, so the will fires); a reconnect follows. */
   abort(): void;
 }
+
+export type PublishProperties = NonNullable<IClientPublishOptions['properties']>;
 
 export interface ConnectionEvents {
   online(channel: LinkChannel): void;
@@ -45,15 +54,20 @@ export interface ConnectionStats {
 class Attempt implements LinkChannel {
   accepted = false;
   closed = false;
+  maxPacketSize: number | undefined;
 
-  constructor(readonly client: MqttClient) {}
+  constructor(
+    readonly client: MqttClient,
+    private readonly v5: boolean,
+  ) {}
 
   get open(): boolean {
     return this.accepted && !this.closed && this.client.connected;
   }
 
-  async publish(topic: string, payload: Buffer, retain = false): Promise<void> {
-    await this.client.publishAsync(topic, payload, { qos: 1, retain });
+  async publish(topic: string, payload: Buffer, retain = false, properties?: PublishProperties): Promise<void> {
+    const extra = this.v5 && properties !== undefined ? { properties } : {};
+    await this.client.publishAsync(topic, payload, { qos: 1, retain, ...extra });
   }
 
   abort(): void {
@@ -67,6 +81,7 @@ export class CloudConnection {
   private linkState: CloudLinkState = 'stopped';
   private attempt: Attempt | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private healthyTimer: NodeJS.Timeout | undefined;
   private everOnline = false;
   private loggedErrorKey: string | undefined;
   private lastError: LinkError | undefined;
@@ -90,6 +105,19 @@ export class CloudConnection {
     return { connectAttempts: this.connectAttempts, reconnects: this.reconnects, lastError: this.lastError };
   }
 
+  /** The connection did useful work (a data PUBACK): the next outage starts with short delays again. */
+  markHealthy(): void {
+    if (this.healthyTimer !== undefined) clearTimeout(this.healthyTimer);
+    this.healthyTimer = undefined;
+    this.backoff.reset();
+    this.loggedErrorKey = undefined; // a new outage logs its causes again
+  }
+
+  /** Records a refusal seen above the connection (publish denied, oversize): lastError and one log line per cause. */
+  report(e: LinkError): void {
+    this.recordLinkError(e);
+  }
+
   /** Starts the first attempt and returns at once. */
   start(): void {
     if (this.linkState !== 'stopped') return;
@@ -100,6 +128,7 @@ export class CloudConnection {
   async stop(deadline: number): Promise<void> {
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    this.clearHealthyTimer();
     this.linkState = 'stopped';
     const attempt = this.attempt;
     this.attempt = undefined;
@@ -116,9 +145,9 @@ export class CloudConnection {
     this.connectAttempts += 1;
     this.linkState = 'connecting';
     try {
-      const attempt = new Attempt(connect(this.opts.url, mqttClientOptions(this.opts, this.will)));
+      const attempt = new Attempt(connect(this.opts.url, mqttClientOptions(this.opts, this.will)), this.opts.protocolVersion === 5);
       this.attempt = attempt;
-      attempt.client.on('connect', () => this.onConnect(attempt));
+      attempt.client.on('connect', (connack) => this.onConnect(attempt, connack));
       attempt.client.on('error', (err) => this.onError(attempt, err));
       attempt.client.on('close', () => this.onClose(attempt));
       attempt.client.connect();
@@ -132,14 +161,15 @@ export class CloudConnection {
     }
   }
 
-  private onConnect(attempt: Attempt): void {
+  private onConnect(attempt: Attempt, connack: IConnackPacket): void {
     if (attempt !== this.attempt) return;
     attempt.accepted = true;
+    attempt.maxPacketSize = connack.properties?.maximumPacketSize;
     this.linkState = 'online';
-    this.backoff.reset();
+    this.clearHealthyTimer();
+    this.healthyTimer = setTimeout(() => this.markHealthy(), this.opts.backoffMaxMs);
     if (this.everOnline) this.reconnects += 1;
     this.everOnline = true;
-    this.loggedErrorKey = undefined;
     this.log.info({ url: redactUrl(this.opts.url), clientId: this.opts.clientId }, 'cloud link online');
     this.events.online(attempt);
   }
@@ -152,6 +182,7 @@ export class CloudConnection {
     if (attempt !== this.attempt) return;
     this.attempt = undefined;
     attempt.client.end(true); // fails its pending publishes now: the queue resends them
+    this.clearHealthyTimer();
     this.closed(attempt);
     this.linkState = 'offline';
     this.scheduleReconnect();
@@ -172,9 +203,17 @@ export class CloudConnection {
     this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
   }
 
-  /** Logs each distinct error once per outage (repeats go to debug); never logs credentials. */
+  private clearHealthyTimer(): void {
+    if (this.healthyTimer !== undefined) clearTimeout(this.healthyTimer);
+    this.healthyTimer = undefined;
+  }
+
   private recordError(err: unknown, beforeConnack: boolean): void {
-    const e = classifyLinkError(err, beforeConnack, Date.now());
+    this.recordLinkError(classifyLinkError(err, beforeConnack, Date.now()));
+  }
+
+  /** Logs each distinct error once per outage (repeats go to debug); never logs credentials. */
+  private recordLinkError(e: LinkError): void {
     this.lastError = e;
     const key = linkErrorKey(e);
     if (key === this.loggedErrorKey) {
@@ -183,7 +222,7 @@ export class CloudConnection {
     }
     this.loggedErrorKey = key;
     const fields = { code: e.code, url: redactUrl(this.opts.url), clientId: this.opts.clientId };
-    if (e.code === ERROR_CODES.CLOUD_REFUSED) this.log.error(fields, e.message);
+    if (e.code === ERROR_CODES.CLOUD_REFUSED || e.code === ERROR_CODES.CLOUD_PUBLISH_REFUSED) this.log.error(fields, e.message);
     else this.log.warn(fields, e.message);
   }
 }

@@ -8,16 +8,21 @@
  * serial chain, so batches are handed out and published in seq order on one connection, which
  * the broker acknowledges in order (MQTT 3.1.1 §4.6).
  *
- * Batching: a full batch (batchMaxSamples) goes at once; a partial one waits up to
- * batchMaxDelayMs, counted from when the loop first saw it, for more samples (like Kafka's
- * linger.ms). Memory is bounded by inflight × batchMaxSamples samples.
+ * Batching and live first are lanes.ts: a full batch goes at once, a partial one waits up to
+ * batchMaxDelayMs; with liveFirst (the default) samples read since the connect go ahead of the
+ * backlog, which is paced by backlogRate. Consequence: per device, samples no longer arrive in read
+ * order after an outage; the cloud restores it by seq (or ts), which replays keep. With liveFirst
+ * false, one lane in seq order. Memory is bounded by inflight × batchMaxSamples samples.
  */
 import { ERROR_CODES, errorMessage, isGatewayError } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
 import type { Batch, DurableQueue } from '../queue/types.js';
 import type { LinkChannel } from './connection.js';
 import { BatchLedger } from './ledger.js';
-import { encodeBatch } from './payload.js';
+import type { LinkError } from './link-errors.js';
+import { Lanes } from './lanes.js';
+import type { Compression } from './payload.js';
+import { BatchPublisher } from './publisher.js';
 
 export interface DrainOptions {
   readonly gatewayId: string;
@@ -25,7 +30,17 @@ export interface DrainOptions {
   readonly batchMaxSamples: number;
   readonly batchMaxDelayMs: number;
   readonly inflight: number;
+  readonly compression: Compression;
+  readonly liveFirst: boolean;
+  readonly backlogRate: number;
 }
+
+/** What the drain loop tells the connection: refusals to report, proof that the link works. */
+export interface DrainEvents {
+  refused(e: LinkError): void;
+  healthy(): void;
+}
+
 
 export interface DrainStats {
   readonly messagesPublished: number;
@@ -33,6 +48,8 @@ export interface DrainStats {
   readonly inFlight: number;
   readonly inFlightSamples: number;
   readonly lastDeliveryLagMs: number | undefined;
+  /** Most samples per message now (batchMaxSamples unless a refusal reduced it). */
+  readonly batchLimit: number;
 }
 
 export class Drainer {
@@ -42,17 +59,21 @@ export class Drainer {
   private stopped = false;
   private chain: Promise<void> = Promise.resolve();
   private pumpQueued = false;
-  private lingerTimer: NodeJS.Timeout | undefined;
-  private lingerSince: number | undefined;
   private messagesPublished = 0;
   private samplesDelivered = 0;
   private lastDeliveryLagMs: number | undefined;
+  private readonly lanes: Lanes;
+  private readonly publisher: BatchPublisher;
 
   constructor(
     private readonly opts: DrainOptions,
     private readonly queue: DurableQueue,
     private readonly log: Logger,
-  ) {}
+    private readonly events: DrainEvents = { refused: () => undefined, healthy: () => undefined },
+  ) {
+    this.lanes = new Lanes(opts, queue, () => this.kick());
+    this.publisher = new BatchPublisher(opts, (e) => events.refused(e));
+  }
 
   stats(): DrainStats {
     return {
@@ -61,27 +82,33 @@ export class Drainer {
       inFlight: this.ledger.inFlight,
       inFlightSamples: this.ledger.sentSampleCount,
       lastDeliveryLagMs: this.lastDeliveryLagMs,
+      batchLimit: this.publisher.limit,
     };
   }
 
-  /** A connection came up: drain over it. */
+  /** A connection came up: drain over it (live lane from the queue's next seq on). */
   attach(channel: LinkChannel): void {
     this.channel = channel;
+    this.publisher.attached();
+    void this.serial(async () => {
+      if (this.opts.liveFirst && this.channel === channel) await this.lanes.open();
+    });
     this.kick();
   }
 
   /** The connection is gone: forget what was in flight and hand every open batch back to the queue. */
   detach(): Promise<void> {
+    if (this.channel !== undefined && !this.stopped) this.publisher.detached();
     this.channel = undefined;
+    this.lanes.close();
     this.ledger.dropSent();
-    this.clearLinger();
     return this.serial(() => this.rejectOpen());
   }
 
   /** No more publishing (acks still commit); `detach` afterwards hands the rest back. */
   halt(): void {
     this.stopped = true;
-    this.clearLinger();
+    this.lanes.clearTimers();
   }
 
   /** Publishing allowed again (after a halt, for a restarted link). */
@@ -102,8 +129,8 @@ export class Drainer {
   private async pump(): Promise<void> {
     for (;;) {
       const channel = this.sendableChannel();
-      if (channel === undefined || !this.batchReady()) return;
-      const batch = await this.queue.begin(this.opts.batchMaxSamples);
+      if (channel === undefined) return;
+      const batch = await this.lanes.next(this.publisher.limit, this.ledger.inFlight, this.ledger.openSamples);
       if (batch === null) return;
       if (this.sendableChannel() !== channel) {
         await this.queue.reject(batch); // the link dropped (or stopped) while we waited
@@ -120,41 +147,10 @@ export class Drainer {
     return this.ledger.inFlight < this.opts.inflight ? channel : undefined;
   }
 
-  /** Full batch waiting, or a partial one that has waited batchMaxDelayMs. */
-  private batchReady(): boolean {
-    const waiting = this.queue.stats().depth - this.ledger.openSamples;
-    if (waiting <= 0) {
-      this.lingerSince = undefined;
-      return false;
-    }
-    if (waiting >= this.opts.batchMaxSamples) return true;
-    const now = Date.now();
-    this.lingerSince ??= now;
-    const remaining = this.lingerSince + this.opts.batchMaxDelayMs - now;
-    if (remaining <= 0) return true;
-    this.armLinger(remaining);
-    return false;
-  }
-
-  private armLinger(ms: number): void {
-    if (this.lingerTimer !== undefined) return;
-    this.lingerTimer = setTimeout(() => {
-      this.lingerTimer = undefined;
-      this.kick();
-    }, ms);
-  }
-
-  private clearLinger(): void {
-    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
-    this.lingerTimer = undefined;
-    this.lingerSince = undefined;
-  }
-
   private send(channel: LinkChannel, batch: Batch): void {
     this.ledger.markSent(batch);
-    if (batch.items.length < this.opts.batchMaxSamples) this.lingerSince = undefined;
-    const payload = encodeBatch(this.opts.gatewayId, batch.items);
-    void channel.publish(this.opts.dataTopic, payload).then(
+    this.lanes.sent(batch, this.publisher.limit);
+    void this.publisher.publish(channel, batch.items).then(
       () => this.onAck(batch),
       (err: unknown) => this.onPublishError(channel, err),
     );
@@ -163,6 +159,8 @@ export class Drainer {
   /** PUBACK: the broker owns the batch; remove it from the queue for good. */
   private onAck(batch: Batch): void {
     if (!this.ledger.markAcked(batch)) return; // a disconnect already handed it back: it is resent
+    this.publisher.acked();
+    this.events.healthy();
     this.messagesPublished += 1;
     this.samplesDelivered += batch.items.length;
     this.lastDeliveryLagMs = Date.now() - newestTs(batch);
@@ -185,6 +183,7 @@ export class Drainer {
   /** The cloud has the batch but the queue kept it: hand it back (sent again: a duplicate, same seq). */
   private onCommitError(batch: Batch, err: unknown): void {
     this.ledger.markSettled(batch);
+    this.lanes.handedBack(batch);
     if (isQueueClosed(err)) return;
     this.log.error({ err: errorMessage(err), code: codeOf(err) }, 'queue commit failed; the batch will be sent again');
     void this.serial(() => this.queue.reject(batch));

@@ -3,6 +3,7 @@
  * their defaults, and the translation to mqtt.js client options.
  */
 import type { IClientOptions } from 'mqtt';
+import type { Compression } from './payload.js';
 import { DEFAULT_TOPIC_PREFIX } from './topics.js';
 
 type Pem = string | Buffer;
@@ -40,6 +41,16 @@ export interface CloudLinkOptions {
   readonly stopTimeoutMs?: number;
   /** Gateway software version, reported in the online status. */
   readonly version: string;
+  /** MQTT protocol level: 4 = 3.1.1 (default), 5 = MQTT 5 (content type on data messages, CONNACK limits honoured). */
+  readonly protocolVersion?: 4 | 5;
+  /** Data message encoding (default 'none'; see payload.ts). */
+  readonly compression?: Compression;
+  /** After a (re)connect, send samples read since then ahead of the backlog (default true). */
+  readonly liveFirst?: boolean;
+  /** Most backlog samples per second while live samples go first; 0 = no limit (default). */
+  readonly backlogRate?: number;
+  /** Interval of the health message on <prefix>/<gw>/health, ms; 0 = none (default 30000). */
+  readonly healthIntervalMs?: number;
 }
 
 export type ResolvedCloudLinkOptions = Required<Omit<CloudLinkOptions, 'username' | 'password' | 'ca' | 'cert' | 'key'>> &
@@ -56,7 +67,12 @@ export const CLOUD_LINK_DEFAULTS = {
   backoffMaxMs: 30_000,
   connectTimeoutMs: 10_000,
   stopTimeoutMs: 3_000,
-} as const;
+  protocolVersion: 4,
+  compression: 'none',
+  liveFirst: true,
+  backlogRate: 0,
+  healthIntervalMs: 30_000,
+} as const satisfies Partial<CloudLinkOptions>;
 
 export function resolveOptions(options: CloudLinkOptions): ResolvedCloudLinkOptions {
   const { url, clientId, gatewayId, version } = options;
@@ -66,6 +82,8 @@ export function resolveOptions(options: CloudLinkOptions): ResolvedCloudLinkOpti
     batchMaxSamples: Math.max(1, Math.floor(r.batchMaxSamples)),
     batchMaxDelayMs: Math.max(0, r.batchMaxDelayMs),
     inflight: Math.max(1, Math.floor(r.inflight)),
+    backlogRate: Math.max(0, r.backlogRate),
+    healthIntervalMs: Math.max(0, r.healthIntervalMs),
   };
 }
 
@@ -83,7 +101,7 @@ export function mqttClientOptions(o: ResolvedCloudLinkOptions, will: { topic: st
     cert: o.cert,
     key: o.key,
     rejectUnauthorized: o.rejectUnauthorized,
-    protocolVersion: 4,
+    protocolVersion: o.protocolVersion,
     clean: true,
     keepalive: o.keepaliveS,
     connectTimeout: o.connectTimeoutMs,

@@ -9,12 +9,32 @@
  * `seq` is the queue's gateway-wide sequence number: a replay after a disconnect carries the same
  * seq, so the cloud dedupes on (gateway, seq). `decodeBatch` treats its input as untrusted: anything
  * malformed is a GatewayError (EW_DECODE_FAILED) naming the first offending paths, never a crash.
+ *
+ * Encoding (cloud.compression). The message is either the JSON text itself (its first byte is '{')
+ * or, with `deflate`, that same JSON in a zlib stream (RFC 1950: first byte 0x78, checked by an
+ * Adler-32 trailer). The first byte names the encoding, so a consumer on MQTT 3.1.1 can always
+ * decode; over MQTT 5 the content type says it too (CONTENT_TYPES).
  */
+import { deflateSync, inflateSync } from 'node:zlib';
 import { z } from 'zod';
 import { ERROR_CODES, GatewayError, errorMessage } from '../errors.js';
 import type { QueuedSample } from '../model/sample.js';
 
 export const PAYLOAD_VERSION = 1;
+
+export type Compression = 'none' | 'deflate';
+
+/** MQTT 5 content type of a data message, by encoding. */
+export const CONTENT_TYPES: Readonly<Record<Compression, string>> = {
+  none: 'application/json',
+  deflate: 'application/zlib',
+};
+
+/** Largest JSON a compressed message may inflate to (a zip bomb is a decode error, not an OOM). */
+export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+
+/** First byte of a zlib stream with a 32 KiB window (RFC 1950 CMF: deflate, window size 2^15). */
+const ZLIB_CMF = 0x78;
 
 const valueSchema = z.union([z.number(), z.boolean(), z.string(), z.null()]);
 
@@ -43,14 +63,20 @@ export type PayloadSample = z.output<typeof payloadSampleSchema>;
 export type BatchPayload = z.output<typeof batchPayloadSchema>;
 
 /** Encodes queued samples as one v1 batch message. Only the documented fields are written. */
-export function encodeBatch(gatewayId: string, samples: readonly QueuedSample[]): Buffer {
+export function encodeBatch(gatewayId: string, samples: readonly QueuedSample[], compression: Compression = 'none'): Buffer {
   const payload: BatchPayload = { v: PAYLOAD_VERSION, gateway: gatewayId, samples: samples.map(toPayloadSample) };
-  return Buffer.from(JSON.stringify(payload), 'utf8');
+  const json = Buffer.from(JSON.stringify(payload), 'utf8');
+  return compression === 'deflate' ? deflateSync(json) : json;
 }
 
-/** Parses and validates one batch message; throws GatewayError(EW_DECODE_FAILED) if malformed. */
+/** The encoding of a data message, from its first byte (see the header). */
+export function payloadEncoding(input: Uint8Array): Compression {
+  return input[0] === ZLIB_CMF ? 'deflate' : 'none';
+}
+
+/** Parses and validates one batch message (plain or deflated); throws GatewayError(EW_DECODE_FAILED) if malformed. */
 export function decodeBatch(input: Buffer | Uint8Array | string): BatchPayload {
-  const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
+  const text = typeof input === 'string' ? input : plainText(Buffer.from(input));
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -64,6 +90,15 @@ export function decodeBatch(input: Buffer | Uint8Array | string): BatchPayload {
     });
   }
   return result.data;
+}
+
+function plainText(bytes: Buffer): string {
+  if (payloadEncoding(bytes) === 'none') return bytes.toString('utf8');
+  try {
+    return inflateSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8');
+  } catch (err) {
+    throw new GatewayError(ERROR_CODES.DECODE_FAILED, `batch payload is not a valid zlib stream: ${errorMessage(err)}`, { cause: err });
+  }
 }
 
 function toPayloadSample(s: QueuedSample): PayloadSample {

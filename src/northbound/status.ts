@@ -1,7 +1,8 @@
 /**
  * Retained status messages on `<prefix>/<gatewayId>/status`.
  *
- * - online: published (retained, QoS 1) right after every successful connect;
+ * - online: published (retained, QoS 1) right after every successful connect, with the queue depth
+ *   at that moment (the backlog about to drain);
  * - offline / connection-lost: the MQTT last will, registered in CONNECT (MQTT 3.1.1 §3.1.2.5) and
  *   published by the broker when the connection drops without a DISCONNECT;
  * - offline / shutdown: published (retained) by a graceful stop before DISCONNECT, which also
@@ -18,6 +19,8 @@ export interface OnlineStatus {
   readonly startedAt: string;
   /** When this status was published, ms since the Unix epoch. */
   readonly ts: number;
+  /** Samples queued when the link came online (undefined if the queue could not say). */
+  readonly queueDepth?: number;
 }
 
 export interface OfflineStatus {
@@ -30,8 +33,8 @@ export interface OfflineStatus {
 
 export type GatewayStatus = OnlineStatus | OfflineStatus;
 
-export function onlineStatus(gateway: string, version: string, startedAt: Date, now: number): Buffer {
-  const status: OnlineStatus = { state: 'online', gateway, version, startedAt: startedAt.toISOString(), ts: now };
+export function onlineStatus(gateway: string, version: string, startedAt: Date, now: number, queueDepth?: number): Buffer {
+  const status: OnlineStatus = { state: 'online', gateway, version, startedAt: startedAt.toISOString(), ts: now, ...(queueDepth === undefined ? {} : { queueDepth }) };
   return Buffer.from(JSON.stringify(status), 'utf8');
 }
 

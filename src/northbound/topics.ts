@@ -4,6 +4,7 @@
  *
  *   <prefix>/<gatewayId>/data     batches of samples, QoS 1 (payload.ts)
  *   <prefix>/<gatewayId>/status   retained online/offline status; also the last will (status.ts)
+ *   <prefix>/<gatewayId>/health   periodic queue and link figures, QoS 1, not retained (health.ts)
  */
 import { ERROR_CODES, GatewayError } from '../errors.js';
 
@@ -12,6 +13,7 @@ export const DEFAULT_TOPIC_PREFIX = 'edgeway';
 export interface CloudTopics {
   readonly data: string;
   readonly status: string;
+  readonly health: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export function cloudTopics(gatewayId: string, prefix: string = DEFAULT_TOPIC_PR
   assertTopicPrefix(prefix);
   assertTopicLevel('gateway id', gatewayId);
   const base = `${prefix}/${gatewayId}`;
-  return { data: `${base}/data`, status: `${base}/status` };
+  return { data: `${base}/data`, status: `${base}/status`, health: `${base}/health` };
 }
 
 function invalid(message: string): GatewayError {

@@ -1,22 +1,39 @@
-/** Structured JSON logs (pino). Secrets are redacted by path wherever they may appear. */
-import { pino, type Logger } from 'pino';
+/**
+ * Structured JSON logs (pino). Secrets are redacted by path wherever they may appear; modules get
+ * their own child logger with their own level (`log.modules` in the site config).
+ */
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
+/** Keys whose values never reach a log line, at any depth pino can address (up to three levels). */
+const SECRET_KEYS = ['password', 'token', 'key', 'passphrase'];
+
 export const REDACT_PATHS = [
-  'password',
-  '*.password',
+  ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
   'cloud.password',
   'broker.users[*].password',
-  'key',
-  '*.key',
+  'config.cloud.password',
+  'config.broker.users[*].password',
+  'config.ops.http.token',
+  'config.cloud.tls.key',
 ];
 
-export function createLogger(level: string = process.env.EDGEWAY_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { svc: 'edgeway' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+export function createLogger(level: string = process.env.EDGEWAY_LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  const options = { level, base: { svc: 'edgeway' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return destination === undefined ? pino(options) : pino(options, destination);
 }
 
 /** A logger that prints nothing: for tests and library use. */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
+}
+
+/**
+ * The child logger of one module (`module` binding), at the module's own level when the config
+ * sets one. A module may log more verbosely than the root: pino checks each child's own level.
+ */
+export function moduleLogger(root: Logger, module: string, levels: Readonly<Partial<Record<string, string>>>): Logger {
+  const level = levels[module];
+  return level === undefined ? root.child({ module }) : root.child({ module }, { level });
 }

@@ -12,13 +12,23 @@
  * - `commit(b)` deletes the samples of b that are still stored (some may have gone to drop-oldest,
  *   max-age or a commit of another copy) and counts only those as delivered. Idempotent.
  * - After `start` the cursor sits before the oldest stored sample: nothing uncommitted is skipped.
+ * - Live lane (`beginLive(max, from)`): a second cursor, `liveCursor`, hands out seqs >= `liveFrom`;
+ *   the backlog cursor then never passes `liveFrom - 1`. A reject moves back the cursor of the lane
+ *   the batch's first seq belongs to now. A new `from` restarts the lane (liveCursor = from - 1):
+ *   whatever lies between the old and the new start is backlog again.
  *
  * Limits. drop-oldest deletes from the oldest sample on (open batches' samples included) until the
  * new batch fits; reject-new accepts the longest prefix that fits. Either way bytes stay within
  * max(maxBytes, one append batch). With maxAgeMs > 0, expired samples at the head are dropped on
  * every append and begin, and expired samples further on are dropped when `begin` reaches them.
+ *
+ * Storage faults. LevelDB refuses every write after one failed (a full disk, a read-only remount)
+ * until it is reopened. So after a QUEUE_IO failure the next operation first closes and reopens the
+ * store and takes depth, bytes, head and seq from what is really stored; open batches are forgotten
+ * (their samples go out again, same seq). While the disk stays full the reopen fails and the
+ * operation reports QUEUE_IO; once space is back the queue carries on without a restart.
  */
-import { ERROR_CODES, GatewayError } from '../errors.js';
+import { ERROR_CODES, GatewayError, isGatewayError } from '../errors.js';
 import type { QueuedSample, Sample } from '../model/sample.js';
 import { withSeq } from './codec.js';
 import { fittingPrefix, newEntry, sizeOf, takeWhile, type Doom } from './entries.js';
@@ -37,11 +47,16 @@ export interface StoreQueueOptions extends QueueOptions {
 export class StoreQueue implements DurableQueue {
   private readonly mutex = new Mutex();
   private state: 'stopped' | 'open' | 'stopping' = 'stopped';
+  /** A store call failed with QUEUE_IO: reopen the store before the next operation. */
+  private faulted = false;
   private depth = 0;
   private bytes = 0;
   private head: StoredEntry | null = null;
   private nextSeq = 1;
   private cursor = 0;
+  /** Live lane: first seq and hand-out position; Infinity = no live lane (begin reads to the end). */
+  private liveFrom = Number.POSITIVE_INFINITY;
+  private liveCursor = 0;
   private lastBatchId = 0;
   /** Open batches: id -> seq of their first sample. */
   private readonly openBatches = new Map<number, number>();
@@ -60,6 +75,10 @@ export class StoreQueue implements DurableQueue {
     return this.mutex.run(async () => {
       if (this.state === 'open') return;
       this.restore(await this.store.open());
+      this.added = 0;
+      this.delivered = 0;
+      this.dropped = zeroDrops();
+      this.faulted = false;
       this.state = 'open';
     });
   }
@@ -79,10 +98,27 @@ export class StoreQueue implements DurableQueue {
   }
 
   begin(max: number): Promise<Batch | null> {
-    if (!Number.isInteger(max) || max < 1) {
-      return Promise.reject(new GatewayError(ERROR_CODES.INTERNAL, `queue.begin(max): max must be a positive integer, got ${max}`));
-    }
-    return this.locked(() => this.beginLocked(max));
+    if (!Number.isInteger(max) || max < 1) return Promise.reject(badMax(max));
+    return this.locked(async () => {
+      const { items, after } = await this.take(this.cursor, this.liveFrom, max);
+      this.cursor = after;
+      return items.length === 0 ? null : this.openBatch(items);
+    });
+  }
+
+  beginLive(max: number, fromSeq: number): Promise<Batch | null> {
+    if (!Number.isInteger(max) || max < 0) return Promise.reject(badMax(max));
+    return this.locked(async () => {
+      if (fromSeq !== this.liveFrom) {
+        this.liveFrom = fromSeq;
+        this.liveCursor = Math.max(fromSeq - 1, this.cursor); // what the backlog lane handed out stays out
+        this.cursor = Math.min(this.cursor, fromSeq - 1);
+      }
+      if (max === 0) return null; // only opens (or moves) the lane
+      const { items, after } = await this.take(this.liveCursor, Number.POSITIVE_INFINITY, max);
+      this.liveCursor = after;
+      return items.length === 0 ? null : this.openBatch(items);
+    });
   }
 
   commit(batch: Batch): Promise<void> {
@@ -94,13 +130,13 @@ export class StoreQueue implements DurableQueue {
       const first = this.openBatches.get(batch.id);
       if (first === undefined) return; // committed, rejected already, or not ours
       this.openBatches.delete(batch.id);
-      this.cursor = Math.min(this.cursor, first - 1);
+      this.rewind(first);
     });
   }
 
   rejectAll(): Promise<void> {
     return this.locked(async () => {
-      for (const first of this.openBatches.values()) this.cursor = Math.min(this.cursor, first - 1);
+      for (const first of this.openBatches.values()) this.rewind(first);
       this.openBatches.clear();
     });
   }
@@ -120,7 +156,24 @@ export class StoreQueue implements DurableQueue {
 
   private locked<T>(task: () => Promise<T>): Promise<T> {
     if (this.state !== 'open') return Promise.reject(closedError());
-    return this.mutex.run(task);
+    return this.mutex.run(async () => {
+      if (this.faulted) await this.reopen();
+      try {
+        return await task();
+      } catch (err) {
+        if (isGatewayError(err) && err.code === ERROR_CODES.QUEUE_IO) this.faulted = true;
+        throw err;
+      }
+    });
+  }
+
+  /** Reopens the store after a storage fault; throws (and stays faulted) while that fails. */
+  private async reopen(): Promise<void> {
+    await this.store.close();
+    const recovered = await this.store.open();
+    // A failed write may still have reached the disk: what is stored is the truth; seqs never go back.
+    this.restore({ ...recovered, lastSeq: Math.max(recovered.lastSeq, this.nextSeq - 1) });
+    this.faulted = false;
   }
 
   private now(): number {
@@ -133,11 +186,10 @@ export class StoreQueue implements DurableQueue {
     this.head = r.head;
     this.nextSeq = r.lastSeq + 1;
     this.cursor = r.head === null ? r.lastSeq : r.head.seq - 1;
+    this.liveFrom = Number.POSITIVE_INFINITY;
+    this.liveCursor = 0;
     this.openBatches.clear();
     this.handed.clear();
-    this.added = 0;
-    this.delivered = 0;
-    this.dropped = zeroDrops();
   }
 
   private async appendLocked(samples: readonly Sample[]): Promise<QueuedSample[]> {
@@ -195,22 +247,32 @@ export class StoreQueue implements DurableQueue {
     }
   }
 
-  private async beginLocked(max: number): Promise<Batch | null> {
+  /** Moves back the hand-out position of the lane `first` belongs to, to just before it. */
+  private rewind(first: number): void {
+    if (first >= this.liveFrom) this.liveCursor = Math.min(this.liveCursor, first - 1);
+    else this.cursor = Math.min(this.cursor, first - 1);
+  }
+
+  /**
+   * Reads up to `max` entries with `from` < seq < `bound`. Returns them and the new position; the
+   * caller moves its cursor only once the whole batch is read, so a failed read skips nothing.
+   */
+  private async take(from: number, bound: number, max: number): Promise<{ items: StoredEntry[]; after: number }> {
     const now = this.now();
     await this.expireHead(now);
     const items: StoredEntry[] = [];
-    let after = this.cursor; // moved only once the whole batch is read: a failed read skips nothing
+    let after = from;
     while (items.length < max) {
       const want = max - items.length;
-      const chunk = await this.store.readAfter(after, want);
+      const read = await this.store.readAfter(after, want);
+      const chunk = read.filter((e) => e.seq < bound);
       const last = chunk.at(-1);
       if (last === undefined) break;
       items.push(...(await this.withoutExpired(chunk, now)));
       after = last.seq;
-      if (chunk.length < want) break;
+      if (read.length < want || chunk.length < read.length) break;
     }
-    this.cursor = after;
-    return items.length === 0 ? null : this.openBatch(items);
+    return { items, after };
   }
 
   /** Drops (max-age) the expired entries of a chunk about to be handed out; returns the rest. */
@@ -268,6 +330,10 @@ export class StoreQueue implements DurableQueue {
 
 function zeroDrops(): Record<DropReason, number> {
   return { 'max-bytes': 0, 'max-age': 0, 'reject-new': 0 };
+}
+
+function badMax(max: number): GatewayError {
+  return new GatewayError(ERROR_CODES.INTERNAL, `queue.begin(max): max must be a positive integer, got ${max}`);
 }
 
 function closedError(): GatewayError {

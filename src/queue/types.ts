@@ -54,6 +54,16 @@ export interface DurableQueue {
    * batches may be open; after a reject, samples of still-open batches may go out twice (same seq).
    */
   begin(max: number): Promise<Batch | null>;
+  /**
+   * The live lane (cloud link "live first"): hands out up to `max` samples with seq >= `fromSeq`,
+   * in sequence order, from its own hand-out position; null when there is nothing new. From the
+   * first call on, `begin` (the backlog lane) stops before `fromSeq`, so the two lanes never hand
+   * out the same sample. A call with another `fromSeq` starts a new live lane there (samples of the
+   * old one not handed out yet, or handed back, then belong to the backlog). `reject` of a batch
+   * moves back the position of the lane its first sample now belongs to. `start` ends the lane.
+   * `max` 0 only opens (or moves) the lane and returns null.
+   */
+  beginLive(max: number, fromSeq: number): Promise<Batch | null>;
   /** Removes a batch's samples for good (after the cloud acknowledged them). Idempotent. */
   commit(batch: Batch): Promise<void>;
   /** Returns a batch's samples: the next `begin` hands them out again (same seq, same ts). */

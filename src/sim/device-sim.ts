@@ -10,7 +10,7 @@
  */
 import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ServerTCP } from 'modbus-serial';
+import { ServerTCP, type IServiceVector } from 'modbus-serial';
 import type { DeviceModel, ModelPoint } from '../catalog/types.js';
 import { ERROR_CODES, GatewayError, errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../ops/logger.js';
@@ -25,6 +25,8 @@ export interface DeviceSimulatorOptions {
   readonly host?: string;
   /** TCP port; 0 picks a free ephemeral port (read it from `port` after `start()`). */
   readonly port: number;
+  /** false: no server of its own; a bus simulator serves `serviceVector()` (several unit ids, RTU). Default true. */
+  readonly listen?: boolean;
   /** Unit id answered (1..247); requests for other ids get no answer, as on a real bus. 0 or 255 answer every id (ServerTCP). */
   readonly unitId: number;
   /** Seed of every random draw (walk, noise, sine phase); same seed, same motion. Default 1. */
@@ -46,6 +48,7 @@ export class DeviceSimulator {
   private pausedAt: number | undefined;
   private boundPort = 0;
   private readonly logger: Logger;
+  private readonly vector: IServiceVector = createServiceVector(this.banks, (t, s, c) => this.pinWritten(t, s, c));
 
   constructor(private readonly opts: DeviceSimulatorOptions) {
     this.logger = opts.logger ?? silentLogger();
@@ -66,10 +69,14 @@ export class DeviceSimulator {
 
   /** Fills the banks, starts listening and ticking. Rejects if the port cannot be bound. */
   async start(): Promise<void> {
-    if (this.server) throw new GatewayError(ERROR_CODES.INTERNAL, `simulator of ${this.model.id} already started`);
+    if (this.server || this.timer) throw new GatewayError(ERROR_CODES.INTERNAL, `simulator of ${this.model.id} already started`);
     this.prepare();
     this.compute(this.elapsedS());
-    const server = new ServerTCP(createServiceVector(this.banks, (t, s, c) => this.pinWritten(t, s, c)), {
+    if (this.opts.listen === false) {
+      this.startTicking();
+      return;
+    }
+    const server = new ServerTCP(this.vector, {
       host: this.opts.host ?? '127.0.0.1',
       // ServerTCP listens on `options.port || 502`: a numeric 0 would become 502. Node accepts the
       // port as a numeric string, and '0' is truthy, so this asks for an ephemeral port.
@@ -85,9 +92,18 @@ export class DeviceSimulator {
       this.server = undefined;
       throw err;
     }
+    this.startTicking();
+    this.logger.info({ model: this.model.id, port: this.port, unitId: this.unitId }, 'simulator listening');
+  }
+
+  /** The Modbus service of this device (its banks), for a server that answers several unit ids. */
+  serviceVector(): IServiceVector {
+    return this.vector;
+  }
+
+  private startTicking(): void {
     this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 100);
     this.timer.unref();
-    this.logger.info({ model: this.model.id, port: this.port, unitId: this.unitId }, 'simulator listening');
   }
 
   /** Stops ticking, closes the server and every client socket. Safe to call twice. */

@@ -7,6 +7,7 @@ import type { Logger } from '../ops/logger.js';
 import { DeviceSimulator } from './device-sim.js';
 
 export { DeviceSimulator, type DeviceSimulatorOptions, type Snapshot } from './device-sim.js';
+export { BusSimulator, type BusSimDevice, type SerialLine } from './bus-sim.js';
 export { createMotion, valueAt, pointSeed, hashUnit, specBounds, type Motion, type SimValue } from './motion.js';
 export type { EngValue } from './point-io.js';
 

@@ -350,6 +350,66 @@ export function queueContract(name: string, factory: QueueFactory): void {
       });
     });
 
+    it('live lane: beginLive hands out from its first seq on, the backlog lane stops before it', async () => {
+      await withQueue({}, async (q) => {
+        await q.append(samples(1, 6)); // backlog 1..6
+        const old = await q.begin(2);
+        assert.deepEqual(seqs(old), [1, 2]);
+        assert.equal(await q.beginLive(0, 7), null, 'max 0 opens the lane');
+        assert.deepEqual(seqs(await q.begin(1)), [3]);
+        assert.equal(await q.beginLive(10, 7), null, 'nothing live yet');
+        await q.append(samples(7, 3)); // live 7..9
+        const live = await q.beginLive(2, 7);
+        assert.deepEqual(seqs(live), [7, 8]);
+        assert.deepEqual(seqs(await q.begin(100)), [4, 5, 6], 'the backlog lane stops before the live lane');
+        assert.equal(await q.begin(100), null);
+        assert.deepEqual(seqs(await q.beginLive(10, 7)), [9]);
+        await q.append(samples(10, 1));
+        assert.deepEqual(seqs(await q.beginLive(10, 7)), [10]);
+        assert.equal(await q.begin(100), null, 'new samples belong to the live lane');
+      });
+    });
+
+    it('live lane: reject rewinds the lane the batch belongs to; every sample goes out, none twice without a reject', async () => {
+      await withQueue({}, async (q) => {
+        await q.append(samples(1, 4));
+        const back = await q.begin(2); // 1, 2
+        await q.append(samples(5, 4));
+        const live = await q.beginLive(2, 5); // 5, 6
+        assert.ok(back && live);
+        await q.reject(live);
+        assert.deepEqual(seqs(await q.beginLive(10, 5)), [5, 6, 7, 8]);
+        await q.reject(back);
+        assert.deepEqual(seqs(await q.begin(10)), [1, 2, 3, 4]);
+        await q.rejectAll();
+        const out = [...seqs(await q.beginLive(10, 5)), ...seqs(await q.begin(10))];
+        assert.deepEqual(out, [5, 6, 7, 8, 1, 2, 3, 4]);
+      });
+    });
+
+    it('live lane: a new start turns the rest of the old lane into backlog; commits count once', async () => {
+      await withQueue({}, async (q) => {
+        await q.append(samples(1, 3)); // 1..3 backlog
+        const a = await q.beginLive(1, 2); // lane from 2: hands out 2
+        assert.deepEqual(seqs(a), [2]);
+        assert.deepEqual(seqs(await q.begin(10)), [1]);
+        await q.rejectAll(); // e.g. a disconnect
+        await q.append(samples(4, 2)); // 4, 5
+        assert.deepEqual(seqs(await q.beginLive(10, 6)), [], 'nothing at or after the new start yet');
+        const rest = await q.begin(10);
+        assert.deepEqual(seqs(rest), [1, 2, 3, 4, 5], 'the old lane is backlog again');
+        assert.ok(rest);
+        await q.commit(rest);
+        await q.append(samples(6, 1));
+        const b = await q.beginLive(10, 6);
+        assert.deepEqual(seqs(b), [6]);
+        assert.ok(b);
+        await q.commit(b);
+        const s = q.stats();
+        assert.deepEqual([s.depth, s.delivered, s.bytes], [0, 6, 0]);
+      });
+    });
+
     it('after stop every method fails with QUEUE_CLOSED; stop again is harmless', async () => {
       await withQueue({}, async (q) => {
         await q.append(samples(1, 2));
@@ -361,6 +421,7 @@ export function queueContract(name: string, factory: QueueFactory): void {
         const closed = { code: ERROR_CODES.QUEUE_CLOSED };
         await assert.rejects(q.append(samples(4, 1)), closed);
         await assert.rejects(q.begin(1), closed);
+        await assert.rejects(q.beginLive(1, 1), closed);
         await assert.rejects(q.commit(b), closed);
         await assert.rejects(q.reject(b), closed);
         await assert.rejects(q.rejectAll(), closed);

@@ -238,7 +238,7 @@ describe('cloud link', () => {
       });
       const data = tap(broker, TOPICS.data);
       const q = await queue(kind);
-      const l = link(broker, q);
+      const l = link(broker, q, { liveFirst: false }); // one lane: arrival order per device holds (live first: see cloud-link-live.test.ts)
       await l.start();
 
       const appended: number[] = [];

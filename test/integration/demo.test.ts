@@ -35,9 +35,10 @@ test('edgeway demo: data flows end to end, the summary reports it, Ctrl-C stops 
   t.after(() => tmp.remove());
   // The shipped demo config on free ports, so the test never collides with a running demo.
   const doc = parse(await readFile(path.join(REPO, 'config/demo.yaml'), 'utf8')) as {
-    gateway: Record<string, unknown>; devices: { connection: { port: number } }[]; broker: { port: number }; cloud: { url: string };
+    gateway: Record<string, unknown>; devices: { connection: { port: number } }[]; broker: { port: number }; cloud: { url: string }; ops: { http: { port: number } };
   };
-  const [agvPort, ahuPort, brokerPort, cloudPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [agvPort, ahuPort, brokerPort, cloudPort, opsPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  doc.ops.http.port = opsPort!;
   doc.gateway = { ...doc.gateway, dataDir: path.join(tmp.dir, 'data'), modelPaths: [path.join(REPO, 'adapters')], summaryInterval: 500 };
   doc.devices[0]!.connection.port = agvPort!;
   doc.devices[1]!.connection.port = ahuPort!;
@@ -53,6 +54,7 @@ test('edgeway demo: data flows end to end, the summary reports it, Ctrl-C stops 
   const text = demo.lines.join('\n');
   assert.match(text, new RegExp(`mosquitto_sub -h 127\\.0\\.0\\.1 -p ${cloudPort} -t 'edgeway/demo-site/#' -v`));
   assert.match(text, new RegExp(`acme-robotics/agv-300 +127\\.0\\.0\\.1:${agvPort}`));
+  assert.ok(text.includes(`Status page: http://127.0.0.1:${opsPort}/`), 'the banner shows the status page URL');
 
   const sub = start(['sub', '--url', `mqtt://127.0.0.1:${cloudPort}`, '--topic', 'edgeway/demo-site/#']);
   t.after(() => sub.child.kill('SIGKILL'));

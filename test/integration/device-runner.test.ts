@@ -190,7 +190,7 @@ test('a device that keeps timing out is degraded (polled less often) and comes b
       requests++;
       if (!hang) cb(null, true);
     },
-  } as unknown as IServiceVector;
+  };
   const server = new ServerTCP(vector, { host: '127.0.0.1', port: '0' as unknown as number, unitID: 1 });
   await new Promise<void>((resolve) => server.on('initialized', () => resolve()));
   const port = ((server as unknown as { _server: net.Server })._server.address() as net.AddressInfo).port;

@@ -14,11 +14,12 @@ function assertInvalid(fn: () => unknown, re: RegExp): void {
 }
 
 describe('cloudTopics', () => {
-  it('builds the data and status topics from prefix and gateway id', () => {
-    assert.deepEqual(cloudTopics('wh-07'), { data: 'edgeway/wh-07/data', status: 'edgeway/wh-07/status' });
+  it('builds the data, status and health topics from prefix and gateway id', () => {
+    assert.deepEqual(cloudTopics('wh-07'), { data: 'edgeway/wh-07/data', status: 'edgeway/wh-07/status', health: 'edgeway/wh-07/health' });
     assert.deepEqual(cloudTopics('wh-07', 'acme/plants'), {
       data: 'acme/plants/wh-07/data',
       status: 'acme/plants/wh-07/status',
+      health: 'acme/plants/wh-07/health',
     });
   });
 

@@ -371,7 +371,7 @@ test('codec: the allocation-free path decodes exactly like the general one, ever
         const regs = [word(), word(), word(), word(), word()];
         const general = decodeRegisters(addr, regs, 1);
         const fast = decodeRegistersFast(addr, regs, 1);
-        if (typeof general === 'number' && Number.isNaN(general)) assert.ok(Number.isNaN(fast as number));
+        if (typeof general === 'number' && Number.isNaN(general)) assert.ok(Number.isNaN(fast));
         else assert.equal(fast, general, `${type} ${byteOrder} ${regs.join(',')}`);
       }
     }

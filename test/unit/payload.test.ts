@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_CODES, isGatewayError } from '../../src/errors.js';
 import type { QueuedSample } from '../../src/model/sample.js';
-import { PAYLOAD_VERSION, batchPayloadSchema, decodeBatch, encodeBatch } from '../../src/northbound/payload.js';
+import { deflateSync } from 'node:zlib';
+import { MAX_INFLATED_BYTES, PAYLOAD_VERSION, batchPayloadSchema, decodeBatch, encodeBatch, payloadEncoding } from '../../src/northbound/payload.js';
 
 const samples: QueuedSample[] = [
   { seq: 1, device: 'agv-01', point: 'battery_pct', ts: 1_764_000_000_000, value: 87.5, quality: 'good' },
@@ -108,5 +109,25 @@ describe('decodeBatch rejects malformed input with EW_DECODE_FAILED', () => {
   it('summarises many issues instead of listing them all', () => {
     const many = JSON.stringify({ v: 1, gateway: 'gw-1', samples: Array.from({ length: 10 }, () => ({ seq: 'x' })) });
     assertRejected(many, /\(\+\d+ more\)/);
+  });
+
+  it('deflate: a zlib stream of the same JSON, named by its first byte, decoded by decodeBatch', () => {
+    const plain = encodeBatch('gw-1', samples);
+    const packed = encodeBatch('gw-1', samples, 'deflate');
+    assert.equal(plain[0], 0x7b, "plain JSON starts with '{'");
+    assert.equal(packed[0], 0x78, 'zlib header (RFC 1950)');
+    assert.deepEqual([payloadEncoding(plain), payloadEncoding(packed)], ['none', 'deflate']);
+    assert.deepEqual(decodeBatch(packed), decodeBatch(plain));
+    assert.deepEqual(decodeBatch(new Uint8Array(packed)), decodeBatch(plain));
+  });
+
+  it('deflate: a broken stream or one that inflates past the limit is EW_DECODE_FAILED, not a crash', () => {
+    const packed = encodeBatch('gw-1', samples, 'deflate');
+    assertRejected(packed.subarray(0, packed.length - 6), /not a valid zlib stream/);
+    const corrupt = Buffer.from(packed);
+    corrupt[corrupt.length - 1] = (corrupt[corrupt.length - 1] ?? 0) ^ 0xff; // Adler-32 mismatch
+    assertRejected(corrupt, /not a valid zlib stream/);
+    const bomb = deflateSync(Buffer.alloc(MAX_INFLATED_BYTES + 1, 0x20));
+    assertRejected(bomb, /not a valid zlib stream/);
   });
 });

@@ -1,0 +1,47 @@
+/**
+ * What the ops HTTP server reads from the gateway: snapshots taken on demand (pull), so the poll
+ * loop does no work for metrics, health or the status page.
+ */
+import type { QueueStats } from '../queue/types.js';
+import type { CloudLinkStats } from '../northbound/cloud-link.js';
+import type { Sample } from '../model/sample.js';
+
+export interface DeviceSnapshot {
+  readonly id: string;
+  readonly state: string;
+  readonly samples: number;
+  readonly cycles: number;
+  readonly failedCycles: number;
+  readonly lastError?: string;
+}
+
+export interface BrokerSnapshot {
+  readonly clients: number;
+  readonly messagesIn: number;
+  readonly denials: number;
+}
+
+export interface OpsSnapshot {
+  readonly gateway: string;
+  readonly devices: readonly DeviceSnapshot[];
+  readonly samplesPerSecond: number;
+  readonly queue: QueueStats;
+  readonly cloud: CloudLinkStats;
+  readonly appendFailures: number;
+  readonly broker?: BrokerSnapshot;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  /** Every check by name; false = not ready. */
+  readonly checks: Readonly<Record<string, boolean>>;
+}
+
+export interface OpsSource {
+  /** Throws while the gateway is not (or no longer) running. */
+  status(): OpsSnapshot;
+  readiness(): Readiness;
+  /** Latest sample per device and point. */
+  latest(): ReadonlyMap<string, ReadonlyMap<string, Sample>>;
+  unitOf(device: string, point: string): string | undefined;
+}
