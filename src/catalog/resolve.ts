@@ -48,6 +48,7 @@ function resolvePoint(def: ModelDef, p: PointDef, base: (string | number)[], gro
   } else if (!groupNames.includes(group)) {
     problems.push({ path: [...base, 'group'], message: `group "${group}" is not defined in groups`, hint: `one of: ${groupNames.join(', ')}` });
   }
+  if (p.enum !== undefined) problems.push(...enumProblems(p, base));
   if (p.heartbeat !== undefined && p.deadband === undefined) {
     problems.push({ path: [...base, 'heartbeat'], message: 'heartbeat applies only to points with a deadband', hint: 'add deadband: {} (report on any change) or remove heartbeat' });
   }
@@ -65,6 +66,7 @@ function resolvePoint(def: ModelDef, p: PointDef, base: (string | number)[], gro
     ...(p.unit === undefined ? {} : { unit: p.unit }),
     ...(p.range === undefined ? {} : { range: p.range }),
     ...(p.simulate === undefined ? {} : { simulate: p.simulate }),
+    ...(p.enum === undefined ? {} : { enum: p.enum }),
     ...(p.deadband === undefined ? {} : { deadband: { ...p.deadband, ...heartbeatOf(p.heartbeat ?? def.defaults.heartbeat) } }),
   };
 }
@@ -94,4 +96,18 @@ function overlapProblems(points: readonly ModelPoint[], defs: readonly PointDef[
 
 function heartbeatOf(ms: number | undefined): { heartbeatMs?: number } {
   return ms === undefined || ms === 0 ? {} : { heartbeatMs: ms };
+}
+
+const ENUM_TYPES = new Set(['int16', 'uint16', 'int32', 'uint32']);
+
+/** An enum maps whole raw codes: an integer type, no scale or offset, distinct labels. */
+function enumProblems(p: PointDef, base: (string | number)[]): Problem[] {
+  const problems: Problem[] = [];
+  const type = p.address.type ?? (p.address.table === 'coil' || p.address.table === 'discrete' ? 'bool' : 'uint16');
+  if (!ENUM_TYPES.has(type)) problems.push({ path: [...base, 'enum'], message: `enum needs an integer type (int16, uint16, int32, uint32), not ${type}` });
+  if (p.scale !== 1 || p.offset !== 0) problems.push({ path: [...base, 'enum'], message: 'enum maps raw codes: remove scale and offset from this point' });
+  const labels = Object.values(p.enum ?? {});
+  const twice = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (twice !== undefined) problems.push({ path: [...base, 'enum'], message: `label "${twice}" is used for two codes` });
+  return problems;
 }

@@ -13,6 +13,8 @@ export interface ModelPoint {
   readonly unit?: string;
   readonly range?: { readonly min?: number; readonly max?: number };
   readonly simulate?: SimulateSpec;
+  /** State codes: raw integer (as a decimal string) -> label. */
+  readonly enum?: Readonly<Record<string, string>>;
   /** Report by exception; absent = every poll is reported. */
   readonly deadband?: { readonly absolute?: number; readonly percent?: number; readonly heartbeatMs?: number };
 }

@@ -41,6 +41,10 @@ export const pointSchema = z.strictObject({
     .strictObject({ min: z.number().optional(), max: z.number().optional() })
     .optional()
     .describe('allowed engineering values for writes'),
+  enum: z
+    .record(z.string().regex(/^-?\d+$/, { error: 'enum keys are the raw integer codes, e.g. 0, 1, 9' }), z.string().min(1))
+    .optional()
+    .describe('state codes: raw integer -> label; the label is reported (an unlisted code as its number in a string) and accepted by writes'),
   deadband: z
     .strictObject({
       absolute: z.number().nonnegative().optional().describe('report when the value moved more than this (engineering units)'),

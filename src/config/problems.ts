@@ -52,6 +52,8 @@ function issueMessage(issue: Issue): { message: string; hint?: string } {
       return {
         message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(issue.input)}`,
       };
+    case 'invalid_key':
+      return { message: `key ${describe(issue.input)}: ${issue.issues[0]?.message ?? issue.message}` };
     case 'invalid_union':
       return { message: firstUnionMessage(issue) ?? 'value does not match any allowed form' };
     case 'too_big':

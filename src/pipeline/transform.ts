@@ -8,7 +8,7 @@ import type { ModelPoint } from '../catalog/types.js';
 import type { Sample, Value } from '../model/sample.js';
 import type { RawValue, ReadResult } from '../southbound/types.js';
 
-type PointShape = Pick<ModelPoint, 'scale' | 'offset' | 'address'>;
+type PointShape = Pick<ModelPoint, 'scale' | 'offset' | 'address' | 'enum'>;
 type Converter = (raw: RawValue) => Value;
 
 const converters = new WeakMap<PointShape, Converter>();
@@ -27,7 +27,8 @@ export function engineering(point: PointShape, raw: RawValue): Value {
   return convert(raw);
 }
 
-function makeConverter({ scale, offset, address }: PointShape): Converter {
+function makeConverter({ scale, offset, address, enum: labels }: PointShape): Converter {
+  if (labels) return (raw) => (typeof raw === 'number' || typeof raw === 'bigint' ? (labels[String(raw)] ?? String(raw)) : raw);
   const identity = scale === 1 && offset === 0;
   const decimals = decimalsOf(scale, offset);
   const float32 = address.type === 'float32';

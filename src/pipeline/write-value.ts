@@ -23,6 +23,7 @@ export function rawForWrite(point: ModelPoint, value: unknown): RawValue {
     if (typeof value !== 'string') throw invalid(point, `needs a string, got ${JSON.stringify(value)}`);
     return value;
   }
+  if (point.enum) return enumCode(point, point.enum, value);
   if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(point, `needs a finite number, got ${JSON.stringify(value)}`);
   const { min, max } = point.range ?? {};
   if (min !== undefined && value < min) throw invalid(point, `${value} is below the allowed minimum ${min}${point.unit ? ` ${point.unit}` : ''}`);
@@ -34,4 +35,13 @@ export function rawForWrite(point: ModelPoint, value: unknown): RawValue {
     throw invalid(point, `${value} is not a multiple of the scale ${point.scale} (the device stores whole steps)`);
   }
   return type === 'int64' || type === 'uint64' ? BigInt(rounded) : rounded;
+}
+
+/** A label of the point's enum (or one of its codes) to the raw code. */
+function enumCode(point: ModelPoint, labels: Readonly<Record<string, string>>, value: unknown): number {
+  const entries = Object.entries(labels);
+  const byLabel = entries.find(([, label]) => label === value);
+  if (byLabel) return Number(byLabel[0]);
+  if (typeof value === 'number' && labels[String(value)] !== undefined) return value;
+  throw invalid(point, `needs one of ${entries.map(([, l]) => JSON.stringify(l)).join(', ')}, got ${JSON.stringify(value)}`);
 }

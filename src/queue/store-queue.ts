@@ -22,9 +22,10 @@
  * max(maxBytes, one append batch). With maxAgeMs > 0, expired samples at the head are dropped on
  * every append and begin, and expired samples further on are dropped when `begin` reaches them.
  *
- * Storage faults. LevelDB refuses every write after one failed (a full disk, a read-only remount)
- * until it is reopened. So after a QUEUE_IO failure the next operation first closes and reopens the
- * store and takes depth, bytes, head and seq from what is really stored; open batches are forgotten
+ * Storage faults (a full disk, a read-only remount). After a failed fsync LevelDB refuses every
+ * write until reopened, and a failed log write leaves a torn record in its log. So after a QUEUE_IO
+ * failure the next operation first closes and reopens the store (recovery starts a fresh log) and
+ * takes depth, bytes, head and seq from what is really stored; open batches are forgotten
  * (their samples go out again, same seq). While the disk stays full the reopen fails and the
  * operation reports QUEUE_IO; once space is back the queue carries on without a restart.
  */

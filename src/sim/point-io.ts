@@ -44,6 +44,10 @@ function asBool(v: SimValue): boolean {
 /** The raw (pre-scale) value a point must hold to read back as `eng`, fitted to its type. */
 export function toRaw(point: ModelPoint, eng: SimValue): RawValue {
   const type = point.address.type;
+  if (point.enum && typeof eng === 'string') {
+    const code = Object.entries(point.enum).find(([, label]) => label === eng)?.[0];
+    return code === undefined ? 0 : Number(code);
+  }
   if (type === 'bool') return asBool(eng);
   if (type === 'string') return String(eng);
   const raw = (asNumber(eng) - point.offset) / point.scale;
@@ -61,6 +65,7 @@ export function toRaw(point: ModelPoint, eng: SimValue): RawValue {
 /** Engineering value from a raw value: raw * scale + offset (bool/string unchanged). */
 export function toEng(point: ModelPoint, raw: RawValue): EngValue {
   if (typeof raw === 'boolean' || typeof raw === 'string') return raw;
+  if (point.enum) return point.enum[String(raw)] ?? String(raw);
   if (typeof raw === 'bigint') return point.scale === 1 && point.offset === 0 ? raw : Number(raw) * point.scale + point.offset;
   return raw * point.scale + point.offset;
 }

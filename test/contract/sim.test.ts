@@ -70,8 +70,9 @@ async function readRaw(client: Client, a: ModbusAddress): Promise<RawValue> {
   }
 }
 
-/** The gateway's transform: eng = raw * scale + offset. */
+/** The gateway's transform: eng = raw * scale + offset; enum codes become their labels. */
 function eng(p: ModelPoint, raw: RawValue): EngValue {
+  if (p.enum && typeof raw === 'number') return p.enum[String(raw)] ?? String(raw);
   return typeof raw === 'number' ? raw * p.scale + p.offset : raw;
 }
 
@@ -214,7 +215,8 @@ for (const { model } of shipped) {
       const c = await connect(frozen.port);
       try {
         for (const p of model.points) {
-          const motion = valueAt(p.simulate, 0, pointSeed(99, p.name));
+          const value = valueAt(p.simulate, 0, pointSeed(99, p.name));
+          const motion = p.enum && typeof value === 'number' ? (p.enum[String(value)] ?? String(value)) : value;
           const served = await readEng(c, p);
           if (typeof served !== 'number') {
             assert.equal(served, motion, p.name);

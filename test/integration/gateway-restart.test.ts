@@ -47,6 +47,7 @@ test('SIGKILL mid-backlog loses nothing already queued; the next run delivers it
     if (m) queued = Number(m[1]);
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  t.after(() => child.kill('SIGKILL')); // a failed wait must not leave the gateway running
   await until(() => queued >= 300, 'the first run reports a backlog of 300', 20_000);
   const acceptedBeforeKill = queued;
   child.kill('SIGKILL');

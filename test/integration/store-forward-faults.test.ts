@@ -10,7 +10,6 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
@@ -52,10 +51,10 @@ describe('store and forward under faults', () => {
   });
   after(() => sims.stopAll());
 
-  async function site(dir: string, cloud: CloudBroker, queue: Record<string, unknown> = {}): Promise<string> {
+  async function site(dir: string, cloud: CloudBroker, queue: Record<string, unknown> = {}, devicePort = port): Promise<string> {
     return writeSite(dir, {
       cloudUrl: cloud.url,
-      devices: [{ id: 'agv-01', model: 'acme-robotics/agv-300', port, intervalMs: 40 }],
+      devices: [{ id: 'agv-01', model: 'acme-robotics/agv-300', port: devicePort, intervalMs: 40 }],
       extra: { log: { level: 'info' }, cloud: { url: cloud.url, ...CLOUD }, queue: { maxAge: 0, ...queue } },
     });
   }
@@ -174,9 +173,7 @@ describe('store and forward under faults', () => {
     await cloud.stop();
     const tap = cloud.tap('edgeway/e2e/data');
     const maxBytes = 16 * 1024;
-    const file = await site(tmp.dir, cloud, { maxBytes });
-    const doc = (await readFile(file, 'utf8')).replace(`port: ${port}`, `port: ${ownSim.simulators[0]?.port ?? 0}`);
-    await writeFile(file, doc);
+    const file = await site(tmp.dir, cloud, { maxBytes }, ownSim.simulators[0]?.port ?? 0);
     const gateway = new Gateway(await loadTestSite(file), silentLogger());
     t.after(async () => {
       await gateway.stop();

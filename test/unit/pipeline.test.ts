@@ -69,3 +69,15 @@ test('deadband: absolute and percent thresholds, quality changes and the heartbe
   assert.deepEqual([s('any', true, 0), s('any', true, 1), s('any', false, 2)].map((x) => f.accept(x)), [true, false, true]);
   assert.deepEqual([s('none', 1, 0), s('none', 1, 1)].map((x) => f.accept(x)), [true, true], 'no deadband: every poll');
 });
+
+test('enum: raw codes are reported as labels, unlisted codes as their number; writes take labels', async () => {
+  const { rawForWrite } = await import('../../src/pipeline/write-value.js');
+  const states = { ...point('uint16'), enum: { '0': 'idle', '1': 'navigating', '9': 'fault' }, access: 'rw' as const };
+  assert.equal(engineering(states, 1), 'navigating');
+  assert.equal(engineering(states, 9), 'fault');
+  assert.equal(engineering(states, 7), '7');
+  assert.equal(rawForWrite(states, 'fault'), 9);
+  assert.equal(rawForWrite(states, 0), 0);
+  assert.throws(() => rawForWrite(states, 'flying'), /needs one of "idle", "navigating", "fault", got "flying"/);
+  assert.throws(() => rawForWrite(states, 3), /needs one of/);
+});
