@@ -94,7 +94,7 @@ export class Gateway implements OpsSource {
     const devicesLog = this.moduleLog('devices');
     this.runners = this.site.devices.map((device) => {
       const logger = devicesLog.child({ device: device.config.id });
-      const adapter = new ModbusAdapter({ maxGap: device.model.maxGap, buses: this.buses });
+      const adapter = new ModbusAdapter({ maxGap: device.model.maxGap, writeMultiple: device.model.writeMultiple, buses: this.buses });
       const onRead = this.metrics?.readObserver(device.config.id);
       return new DeviceRunner({ device, adapter, logger, onSamples: (s) => this.accept(s), ...(onRead ? { onRead } : {}) });
     });

@@ -31,7 +31,7 @@ export function resolveModel(def: ModelDef, file: string): { model?: DeviceModel
   if (withFile.length > 0) return { problems: withFile };
   const groups = Object.fromEntries(Object.entries(def.groups).map(([name, g]) => [name, { intervalMs: g.interval }]));
   const model: DeviceModel = {
-    id: def.id, protocol: def.protocol, groups, maxGap: def.maxGap, points, file,
+    id: def.id, protocol: def.protocol, groups, maxGap: def.maxGap, writeMultiple: def.writeMultiple, points, file,
     ...(def.description === undefined ? {} : { description: def.description }),
   };
   return { model, problems: [] };
@@ -39,7 +39,7 @@ export function resolveModel(def: ModelDef, file: string): { model?: DeviceModel
 
 function resolvePoint(def: ModelDef, p: PointDef, base: (string | number)[], groupNames: string[], problems: Problem[]): ModelPoint | undefined {
   const before = problems.length;
-  for (const a of checkModbusAddress(p.address, def.addressing.allowHighAddresses)) {
+  for (const a of checkModbusAddress(p.address, def.addressing.allowHighAddresses, def.addressing.numbering)) {
     problems.push({ path: [...base, 'address', ...a.path], message: a.message, ...(a.hint === undefined ? {} : { hint: a.hint }) });
   }
   const group = p.group ?? def.defaults.group ?? (groupNames.length === 1 ? groupNames[0] : undefined);
@@ -59,7 +59,7 @@ function resolvePoint(def: ModelDef, p: PointDef, base: (string | number)[], gro
     problems.push({ path: [...base, 'access'], message: `table ${p.address.table} is read-only in Modbus`, hint: 'use access: r, or the coil/holding table' });
   }
   if (problems.length > before || group === undefined) return undefined;
-  const address: ModbusAddress = resolveModbusAddress(p.address, def.defaults.byteOrder);
+  const address: ModbusAddress = resolveModbusAddress(p.address, def.defaults.byteOrder, def.addressing.numbering);
   return {
     name: p.name, group, address, access: p.access, scale: p.scale, offset: p.offset,
     ...(p.description === undefined ? {} : { description: p.description }),

@@ -26,6 +26,8 @@ export interface DeviceModel {
   /** Poll groups: name -> interval in ms. */
   readonly groups: Readonly<Record<string, { readonly intervalMs: number }>>;
   readonly maxGap: number;
+  /** FC15/FC16 for single coils and registers (device workaround). */
+  readonly writeMultiple: boolean;
   readonly points: readonly ModelPoint[];
   /** File the model was loaded from (for messages). */
   readonly file: string;

@@ -3,7 +3,7 @@
  * This zod schema is the single source of the model's types, defaults and JSON Schema.
  */
 import { z } from 'zod';
-import { BYTE_ORDERS, modbusAddressSchema } from '../southbound/modbus/address.js';
+import { BYTE_ORDERS, modbusAddressSchema, NUMBERINGS } from '../southbound/modbus/address.js';
 import { duration } from './units.js';
 
 export const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
@@ -72,12 +72,16 @@ export const modelSchema = z
     description: z.string().optional(),
     addressing: z
       .strictObject({
+        numbering: z
+          .enum(NUMBERINGS)
+          .default('protocol')
+          .describe('how registers are numbered in this file: protocol (0-based, on the wire; default), one-based, or modicon (40001 = holding 0)'),
         allowHighAddresses: z
           .boolean()
           .default(false)
           .describe('true only if the device really uses registers in 30001-49999 as 0-based protocol addresses'),
       })
-      .default({ allowHighAddresses: false }),
+      .default({ numbering: 'protocol', allowHighAddresses: false }),
     defaults: z
       .strictObject({
         byteOrder: z.enum(BYTE_ORDERS).default('ABCD').describe('byte/word order of multi-register values'),
@@ -87,6 +91,10 @@ export const modelSchema = z
       .default({ byteOrder: 'ABCD' }),
     groups: z.record(name('group name'), groupSchema).describe('poll groups with their intervals'),
     maxGap: z.int().min(0).max(100).default(0).describe('unused registers the planner may read to merge two requests'),
+    writeMultiple: z
+      .boolean()
+      .default(false)
+      .describe('device workaround: write one coil with FC15 and one register with FC16 (for devices without FC5/FC6)'),
     points: z.array(pointSchema).min(1),
   })
   .describe('Edgeway device model (register map)');

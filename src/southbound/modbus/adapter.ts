@@ -14,6 +14,8 @@ import { ModbusSession } from './session.js';
 export interface ModbusAdapterOptions {
   /** Unused registers the planner may read to merge two requests (the model's maxGap). */
   readonly maxGap: number;
+  /** Use FC15/FC16 even for one coil or register (devices that lack FC5/FC6). */
+  readonly writeMultiple?: boolean;
   /** Shared by every adapter of a gateway, so devices on one bus share one port; default: a private one. */
   readonly buses?: BusRegistry;
 }
@@ -32,7 +34,10 @@ export class ModbusAdapter implements ProtocolAdapter<ModbusConnection, ModbusAd
     const key = busKey(connection);
     const rtuFramed = isRtuFramed(connection);
     const lease = await this.buses.acquire(key, () => openClient(connection, ctx), { rtuFramed, pause: connection.pause });
-    return new ModbusSession(lease, { unitId: connection.unitId, maxGap: this.options.maxGap, timeout: connection.timeout });
+    return new ModbusSession(lease, {
+      unitId: connection.unitId, maxGap: this.options.maxGap, timeout: connection.timeout,
+      retries: connection.retries, writeMultiple: this.options.writeMultiple ?? false,
+    });
   }
 }
 

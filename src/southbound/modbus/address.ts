@@ -48,6 +48,32 @@ export const modbusAddressSchema = z
 
 export type ModbusAddressInput = z.infer<typeof modbusAddressSchema>;
 
+/**
+ * How `register` numbers are written in a model: `protocol` (default) is the 0-based address on the
+ * wire; `one-based` is that plus one (as many manuals print it); `modicon` is the 5-digit
+ * 0xxxx/1xxxx/3xxxx/4xxxx numbering (coil 00001 = 0, discrete 10001 = 0, input 30001 = 0, holding 40001 = 0).
+ */
+export const NUMBERINGS = ['protocol', 'one-based', 'modicon'] as const;
+export type Numbering = (typeof NUMBERINGS)[number];
+
+const MODICON_BASE: Record<ModbusTable, number> = { coil: 1, discrete: 10001, input: 30001, holding: 40001 };
+
+/** The 0-based protocol address of `register` in the model's numbering, or a problem. */
+export function protocolRegister(table: ModbusTable, register: number, numbering: Numbering): { register: number } | { problem: string } {
+  switch (numbering) {
+    case 'protocol':
+      return { register };
+    case 'one-based':
+      return register >= 1 ? { register: register - 1 } : { problem: `register ${register}: one-based numbering starts at 1` };
+    case 'modicon': {
+      const base = MODICON_BASE[table];
+      const last = base + 9998;
+      if (register >= base && register <= last) return { register: register - base };
+      return { problem: `register ${register} is not ${table} in Modicon numbering (expected ${String(base).padStart(5, '0')}..${String(last).padStart(5, '0')})` };
+    }
+  }
+}
+
 /** An address with every default resolved: what the planner, codec and simulator work with. */
 export interface ModbusAddress {
   readonly table: ModbusTable;
@@ -85,13 +111,15 @@ export function registerWidth(type: ModbusType, length = 1): number {
 }
 
 /** Resolve defaults; call only on an address that passed `modbusAddressSchema` and `checkModbusAddress`. */
-export function resolveModbusAddress(input: ModbusAddressInput, defaultByteOrder: ByteOrder): ModbusAddress {
+export function resolveModbusAddress(input: ModbusAddressInput, defaultByteOrder: ByteOrder, numbering: Numbering = 'protocol'): ModbusAddress {
   const bitTable = isBitTable(input.table);
+  const converted = protocolRegister(input.table, input.register, numbering);
+  const register = 'register' in converted ? converted.register : input.register;
   const type: ModbusType = input.type ?? (bitTable ? 'bool' : 'uint16');
   const count = bitTable ? 1 : registerWidth(type, input.length ?? 1);
   return {
     table: input.table,
-    register: input.register,
+    register,
     type,
     byteOrder: input.byteOrder ?? defaultByteOrder,
     ...(input.bit === undefined ? {} : { bit: input.bit }),
@@ -111,8 +139,11 @@ export interface AddressProblem {
  * Cross-field checks zod's shape cannot express. Returns every problem (empty when fine).
  * `allowHighAddresses` is the model's explicit opt-in for registers that look like 3xxxx/4xxxx numbering.
  */
-export function checkModbusAddress(a: ModbusAddressInput, allowHighAddresses: boolean): AddressProblem[] {
+export function checkModbusAddress(a: ModbusAddressInput, allowHighAddresses: boolean, numbering: Numbering = 'protocol'): AddressProblem[] {
   const problems: AddressProblem[] = [];
+  const converted = protocolRegister(a.table, a.register, numbering);
+  if ('problem' in converted) return [{ path: ['register'], message: converted.problem, hint: `addressing.numbering of this model is ${numbering}` }];
+  const register = converted.register;
   const bitTable = isBitTable(a.table);
   const type = a.type ?? (bitTable ? 'bool' : 'uint16');
   if (bitTable && type !== 'bool') {
@@ -128,10 +159,10 @@ export function checkModbusAddress(a: ModbusAddressInput, allowHighAddresses: bo
     problems.push({ path: ['length'], message: 'length and stringOrder apply only to type string' });
   }
   const count = bitTable ? 1 : registerWidth(type, a.length ?? 1);
-  if (a.register + count - 1 > 65535) {
+  if (register + count - 1 > 65535) {
     problems.push({ path: ['register'], message: `register ${a.register} + ${count} registers runs past 65535` });
   }
-  if (!allowHighAddresses) {
+  if (!allowHighAddresses && numbering === 'protocol') {
     const looksModicon =
       (a.table === 'holding' && a.register >= 40001 && a.register <= 49999) ||
       (a.table === 'input' && a.register >= 30001 && a.register <= 39999) ||
@@ -142,8 +173,8 @@ export function checkModbusAddress(a: ModbusAddressInput, allowHighAddresses: bo
         path: ['register'],
         message: `register ${a.register} looks like Modicon ${String(leading)[0]}xxxx numbering, not a 0-based protocol address`,
         hint:
-          `${a.register} in ${String(leading)[0]}xxxx numbering is protocol address ${a.register - leading}; ` +
-          'if the device really uses this address, set addressing.allowHighAddresses: true in the model',
+          `${a.register} in ${String(leading)[0]}xxxx numbering is protocol address ${a.register - leading}: write that, ` +
+          'or set addressing.numbering: modicon for the whole model; if the device really uses this address, set addressing.allowHighAddresses: true',
       });
     }
   }

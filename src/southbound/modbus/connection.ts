@@ -10,6 +10,12 @@ const port = (what: string) => z.int().min(1).max(65535).describe(what);
 const unitId = z.int().min(0).max(255).default(1).describe('Modbus unit id (slave id)');
 const timeout = duration('per request timeout').default(1000);
 const pause = duration('silence kept on the bus between two requests (for slow devices and RS-485 converters)').default(0);
+const retries = z
+  .int()
+  .min(0)
+  .max(5)
+  .default(0)
+  .describe('extra attempts of a request that timed out or got a garbled answer while the line stays usable (RTU); each costs the bus up to one more timeout');
 
 export const tcpConnectionSchema = z.strictObject({
   transport: z.literal('tcp'),
@@ -17,6 +23,7 @@ export const tcpConnectionSchema = z.strictObject({
   port: port('Modbus TCP port').default(502),
   unitId,
   timeout,
+  retries,
   pause,
 });
 
@@ -29,6 +36,7 @@ export const rtuConnectionSchema = z.strictObject({
   stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
   unitId,
   timeout,
+  retries,
   pause,
 });
 
@@ -38,6 +46,7 @@ export const rtuOverTcpConnectionSchema = z.strictObject({
   port: port('TCP port of the serial device server (raw RTU frames)').default(4001),
   unitId,
   timeout,
+  retries,
   pause,
 });
 

@@ -23,6 +23,10 @@ export type { ModbusClient } from './bus.js';
 export interface ModbusSessionOptions {
   readonly unitId: number;
   readonly maxGap: number;
+  /** Extra attempts of a request that timed out or was garbled while the bus stays open. */
+  readonly retries?: number;
+  /** FC15/FC16 for single coils and registers. */
+  readonly writeMultiple?: boolean;
   /** Per request timeout, ms. */
   readonly timeout: number;
 }
@@ -108,13 +112,22 @@ export class ModbusSession implements Session<ModbusAddress> {
   }
 
   private async execute(request: ReadRequest): Promise<Outcome> {
-    try {
-      const words = await this.onBus((client) => readRaw(client, request));
-      return { results: request.points.map((p) => decodePoint(p.name, p.address, words, p.offset)) };
-    } catch (err) {
-      const error = this.classify(err);
-      return { results: request.points.map((p) => failed(p.name, error)), error, illegalAddress: isIllegalAddress(err) };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const words = await this.onBus((client) => readRaw(client, request));
+        return { results: request.points.map((p) => decodePoint(p.name, p.address, words, p.offset)) };
+      } catch (err) {
+        const error = this.classify(err);
+        if (this.retryable(error, attempt)) continue;
+        return { results: request.points.map((p) => failed(p.name, error)), error, illegalAddress: isIllegalAddress(err) };
+      }
     }
+  }
+
+  /** Timeouts and garbled answers are tried again while the bus is still usable (RTU lines). */
+  private retryable(error: MappedError, attempt: number): boolean {
+    if (error.fatal || attempt >= (this.options.retries ?? 0) || !this.isOpen()) return false;
+    return error.code === ERROR_CODES.DEVICE_TIMEOUT || error.code === ERROR_CODES.DEVICE_BAD_RESPONSE;
   }
 
   /** Writes go through the bus's priority lane, ahead of queued polls. */
@@ -123,7 +136,7 @@ export class ModbusSession implements Session<ModbusAddress> {
     if (a.table !== 'coil' && a.table !== 'holding') throw new GatewayError(ERROR_CODES.WRITE_DENIED, `${a.table} table is read-only`);
     if (!this.isOpen()) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `write of ${point.name} failed: connection closed`, { retryable: true });
     try {
-      await this.onBus((client) => writePoint(client, a, value), true);
+      await this.onBus((client) => writePoint(client, a, value, this.options.writeMultiple ?? false), true);
     } catch (err) {
       if (err instanceof GatewayError) throw err;
       const mapped = this.classify(err);
@@ -153,17 +166,24 @@ async function readRaw(client: ModbusClient, request: ReadRequest): Promise<Arra
 }
 
 /** One bus job: a bit of a holding register is a read-modify-write, so both run in the same turn. */
-async function writePoint(client: ModbusClient, a: ModbusAddress, value: RawValue): Promise<void> {
+async function writePoint(client: ModbusClient, a: ModbusAddress, value: RawValue, multiple: boolean): Promise<void> {
   if (a.table === 'coil') {
-    await client.writeCoil(a.register, encodeBit(value, a));
-  } else if (a.bit !== undefined) {
-    const current = (await client.readHoldingRegisters(a.register, 1)).data[0] ?? 0;
-    await client.writeRegister(a.register, applyBit(a, current, value));
-  } else {
-    const words = encodeValue(a, value);
-    if (words.length === 1) await client.writeRegister(a.register, words[0] ?? 0);
-    else await client.writeRegisters(a.register, words);
+    const bit = encodeBit(value, a);
+    // FC5, or FC15 for devices that implement only the multiple-coil write.
+    if (multiple) await client.writeCoils(a.register, [bit]);
+    else await client.writeCoil(a.register, bit);
+    return;
   }
+  let words: number[];
+  if (a.bit !== undefined) {
+    const current = (await client.readHoldingRegisters(a.register, 1)).data[0] ?? 0;
+    words = [applyBit(a, current, value)];
+  } else {
+    words = encodeValue(a, value);
+  }
+  // FC6 for one register, FC16 for several (or always, for devices without FC6).
+  if (words.length === 1 && !multiple) await client.writeRegister(a.register, words[0] ?? 0);
+  else await client.writeRegisters(a.register, words);
 }
 
 interface Outcome {
