@@ -24,7 +24,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**/*.ts', 'src/main.ts', 'bench/**/*.ts', 'test/**/*.ts'],
+    files: ['src/cli/**/*.ts', 'src/main.ts', 'bench/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   {

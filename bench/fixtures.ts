@@ -1,13 +1,13 @@
 /** Synthetic device models and simulators for benchmarks (all on 127.0.0.1, stopped by the caller). */
 import { resolveModel } from '../src/catalog/resolve.js';
-import type { DeviceModel } from '../src/catalog/types.js';
-import type { ResolvedDevice } from '../src/config/load-site.js';
-import { modelSchema } from '../src/config/model-schema.js';
+import type { ModbusModel } from '../src/catalog/types.js';
+import { asModbusDevice, type ModbusDevice } from '../src/config/load-site.js';
+import { modbusModelSchema } from '../src/config/model-schema.js';
 import { deviceSchema } from '../src/config/site-schema.js';
 import { startSimulators, type RunningSimulators } from '../src/sim/index.js';
 
 /** `points` contiguous holding registers: a mix of uint16, int16 (scaled) and float32. */
-export function syntheticModel(points: number, intervalMs: number): DeviceModel {
+export function syntheticModel(points: number, intervalMs: number): ModbusModel {
   const defs = [];
   let register = 0;
   for (let i = 0; i < points; i++) {
@@ -15,18 +15,18 @@ export function syntheticModel(points: number, intervalMs: number): DeviceModel 
     defs.push({ name: `p${i}`, address: { table: 'holding', register, type }, ...(type === 'int16' ? { scale: 0.1 } : {}), simulate: { pattern: 'sine', min: 0, max: 100, periodS: 60 } });
     register += type === 'float32' ? 2 : 1;
   }
-  const def = modelSchema.parse({ id: 'bench/synthetic', protocol: 'modbus', groups: { g: { interval: intervalMs } }, points: defs });
+  const def = modbusModelSchema.parse({ id: 'bench/synthetic', protocol: 'modbus', groups: { g: { interval: intervalMs } }, points: defs });
   const { model, problems } = resolveModel(def, 'bench');
   if (!model) throw new Error(problems.map((p) => p.message).join('; '));
   return model;
 }
 
-export function benchDevice(id: string, model: DeviceModel, port: number, intervalMs: number, timeoutMs = 1000): ResolvedDevice {
+export function benchDevice(id: string, model: ModbusModel, port: number, intervalMs: number, timeoutMs = 1000): ModbusDevice {
   const config = deviceSchema.parse({ id, model: model.id, connection: { transport: 'tcp', host: '127.0.0.1', port, unitId: 1, timeout: timeoutMs } });
-  return { config, model, intervals: { g: intervalMs } };
+  return asModbusDevice({ config, model, intervals: { g: intervalMs } });
 }
 
-export async function simulators(model: DeviceModel, count: number): Promise<RunningSimulators> {
+export async function simulators(model: ModbusModel, count: number): Promise<RunningSimulators> {
   return startSimulators(Array.from({ length: count }, () => ({ model, port: 0, unitId: 1 })), { tickMs: 1000 });
 }
 

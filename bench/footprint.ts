@@ -7,27 +7,20 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { loadModelFile } from '../src/catalog/load.js';
+import { loadModbusModelFile } from '../src/catalog/load.js';
 import { startSimulators } from '../src/sim/index.js';
 import { StandInBroker } from '../src/sim/cloud-broker.js';
 import { tempDir } from '../test/helpers/site.js';
 import type { BenchResult } from './types.js';
+import { freePort } from '../test/helpers/free-port.js';
+import type { DeviceModel, ModbusModel } from '../src/catalog/types.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const WINDOW_S = Number(process.env.FOOTPRINT_WINDOW_S ?? 20);
 const WARMUP_MS = 5_000;
 const TICKS_PER_S = 100; // USER_HZ on Linux
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function cpuTicks(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
@@ -85,8 +78,8 @@ type Footprint = { cpuPct: number; rssMiB: number; samplesPerS?: number; deliver
 async function gatewayRun(devicesEnabled: boolean): Promise<Footprint> {
   const tmp = await tempDir('edgeway-footprint-');
   const { file, ports, cloud, ops } = await demoConfig(tmp.dir, devicesEnabled);
-  const models = await Promise.all(['acme-robotics/agv-300', 'northwind-hvac/ahu-200'].map(async (id) => (await loadModelFile(path.join(REPO, 'adapters', `${id}.yaml`))).model));
-  const sims = await startSimulators(models.map((model, i) => ({ model: model!, port: ports[i] ?? 0, unitId: 1 })), { host: '127.0.0.1', seed: 7 });
+  const models = await Promise.all(['acme-robotics/agv-300', 'northwind-hvac/ahu-200'].map(async (id) => (await loadModbusModelFile(path.join(REPO, 'adapters', `${id}.yaml`))).model));
+  const sims = await startSimulators(models.map((model, i) => ({ model: modbusOnly(model), port: ports[i] ?? 0, unitId: 1 })), { host: '127.0.0.1', seed: 7 });
   const broker = new StandInBroker('127.0.0.1', cloud);
   await broker.start();
   const child = spawn(process.execPath, [path.join(REPO, 'dist/main.js'), 'run', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, EDGEWAY_LOG_LEVEL: 'warn' } });
@@ -127,4 +120,9 @@ export async function footprint(): Promise<BenchResult[]> {
     },
   });
   return [row('demo gateway idle (devices disabled)', idle), row('demo gateway steady state (both demo devices)', steady)];
+}
+
+function modbusOnly(model: DeviceModel | undefined): ModbusModel {
+  if (model?.protocol !== 'modbus') throw new Error('the footprint bench simulates Modbus models only');
+  return model;
 }

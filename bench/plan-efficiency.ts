@@ -42,7 +42,7 @@ export async function planEfficiency(): Promise<BenchResult[]> {
   const root = path.resolve(import.meta.dirname, '../adapters');
   for (const id of ['acme-robotics/agv-300', 'northwind-hvac/ahu-200']) {
     const { model } = await loadModelFile(path.join(root, `${id}.yaml`));
-    if (!model) throw new Error(`cannot load ${id}`);
+    if (model?.protocol !== 'modbus') throw new Error(`cannot load ${id} as a Modbus model`);
     const groups = groupsOf(model.points);
     const ours = requests(groups, model.maxGap);
     const minimum = requests(groups, 125);

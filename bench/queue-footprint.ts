@@ -8,7 +8,7 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadSite, type ResolvedDevice } from '../src/config/load-site.js';
+import { isModbusDevice, loadSite, type ModbusDevice } from '../src/config/load-site.js';
 import type { Sample } from '../src/model/sample.js';
 import { engineering } from '../src/pipeline/transform.js';
 import { createQueue } from '../src/queue/index.js';
@@ -30,7 +30,7 @@ async function dirBytes(dir: string): Promise<number> {
 }
 
 /** Samples in poll order: each point at its group's interval, as the demo gateway reads them. */
-function* demoSamples(devices: readonly ResolvedDevice[]): Generator<Sample> {
+function* demoSamples(devices: readonly ModbusDevice[]): Generator<Sample> {
   const points = devices.flatMap((d) => d.model.points.map((p) => ({ d, p, every: d.intervals[p.group] ?? 1000 })));
   const step = Math.min(...points.map((x) => x.every));
   for (let t = 0; ; t += step) {
@@ -43,14 +43,14 @@ function* demoSamples(devices: readonly ResolvedDevice[]): Generator<Sample> {
 }
 
 /** Samples per second of the demo site: sum over points of 1 / poll interval. */
-function demoRate(devices: readonly ResolvedDevice[]): number {
+function demoRate(devices: readonly ModbusDevice[]): number {
   return devices.reduce((n, d) => n + d.model.points.reduce((m, p) => m + 1000 / (d.intervals[p.group] ?? 1000), 0), 0);
 }
 
 export async function queueFootprint(): Promise<BenchResult[]> {
   const loaded = await loadSite(path.resolve(import.meta.dirname, '../config/demo.yaml'));
   if (!loaded.ok) throw new Error('config/demo.yaml does not validate');
-  const { devices } = loaded.site;
+  const devices = loaded.site.devices.filter(isModbusDevice);
   const root = await mkdtemp(path.join(os.tmpdir(), 'edgeway-footprint-'));
   const opts = { path: root, maxBytes: 4 * 1024 ** 3, maxAgeMs: 0, overflow: 'drop-oldest' as const, sync: false };
   try {

@@ -12,6 +12,7 @@ import { footprint as demoFootprint } from './footprint.js';
 import { queueFootprint } from './queue-footprint.js';
 import { scale } from './scale.js';
 import { isolation, throughput } from './southbound.js';
+import { brokerFleet, brokerThroughput } from './broker.js';
 import type { BenchResult } from './types.js';
 
 const BENCHES: Record<string, () => Promise<BenchResult[]>> = {
@@ -26,6 +27,8 @@ const BENCHES: Record<string, () => Promise<BenchResult[]>> = {
   drain,
   live,
   uplink,
+  'broker-throughput': brokerThroughput,
+  'broker-fleet': brokerFleet,
 };
 
 function format(v: number | string): string {

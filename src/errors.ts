@@ -32,6 +32,11 @@ export const ERROR_CODES = {
   OPS_LISTEN: 'EW_OPS_LISTEN',
   // cloud link: the broker accepted the connection but refuses our data (ACL denial, oversize message)
   CLOUD_PUBLISH_REFUSED: 'EW_CLOUD_PUBLISH_REFUSED',
+  // MQTT-native devices and the local command API on the embedded broker
+  PAYLOAD_INVALID: 'EW_PAYLOAD_INVALID', // a device message lacks the point's field or has the wrong type
+  COMMAND_INVALID: 'EW_COMMAND_INVALID', // a local command request that does not match its schema
+  DEVICE_UNKNOWN: 'EW_DEVICE_UNKNOWN', // no enabled device (or no point) of that name
+  COMMAND_BUSY: 'EW_COMMAND_BUSY', // too many local commands in flight; try again
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -7,8 +7,11 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { latestValuePayload, latestValueTopic } from './broker/latest-values.js';
-import { SiteBroker } from './broker/site-broker.js';
-import type { LoadedSite } from './config/load-site.js';
+import { SiteBroker, brokerStateDir } from './broker/site-broker.js';
+import { isModbusDevice, isMqttDevice, type LoadedSite } from './config/load-site.js';
+import { LocalCommands, unknownPoint, type LocalCommandStats } from './broker/local-commands.js';
+import { localTopics } from './broker/topic-map.js';
+import { MqttDeviceBridge, type MqttDeviceStats } from './southbound/mqtt-device/bridge.js';
 import { ERROR_CODES, errorMessage, GatewayError, isGatewayError } from './errors.js';
 import type { Sample } from './model/sample.js';
 import { CloudLink } from './northbound/cloud-link.js';
@@ -40,6 +43,9 @@ export class Gateway implements OpsSource {
   private broker: SiteBroker | undefined;
   private link: CloudLink | undefined;
   private runners: DeviceRunner[] = [];
+  /** MQTT-native devices (pushed through the embedded broker) and the local command API. */
+  private mqttDevices: MqttDeviceBridge | undefined;
+  private commands: LocalCommands | undefined;
   /** One owner per physical bus: devices on one serial port or TCP connection share it. */
   private readonly buses = new BusRegistry();
   private readonly filter = new QualityFilter();
@@ -92,22 +98,45 @@ export class Gateway implements OpsSource {
     this.units = new Map(this.site.devices.flatMap((d) => d.model.points.map((p) => [`${d.config.id}/${p.name}`, p.unit] as const)));
     this.deadbands = new Map(this.site.devices.flatMap((d) => d.model.points.flatMap((p) => (p.deadband ? [[`${d.config.id}/${p.name}`, p.deadband] as const] : []))));
     const devicesLog = this.moduleLog('devices');
-    this.runners = this.site.devices.map((device) => {
+    this.runners = this.site.devices.filter(isModbusDevice).map((device) => {
       const logger = devicesLog.child({ device: device.config.id });
       const adapter = new ModbusAdapter({ maxGap: device.model.maxGap, writeMultiple: device.model.writeMultiple, buses: this.buses });
       const onRead = this.metrics?.readObserver(device.config.id);
       return new DeviceRunner({ device, adapter, logger, onSamples: (s) => this.accept(s), ...(onRead ? { onRead } : {}) });
     });
     for (const r of this.runners) r.start();
+    await this.startLocalApi();
     this.started = true;
     this.moduleLog('gateway').info({ gateway: config.gateway.id, devices: this.runners.length, version: VERSION }, 'gateway started');
+  }
+
+  /** MQTT-native devices and local commands ride on the embedded broker (none without it). */
+  private async startLocalApi(): Promise<void> {
+    const broker = this.broker;
+    const mqtt = this.site.devices.filter(isMqttDevice);
+    if (!broker) {
+      if (mqtt.length > 0) this.moduleLog('devices').warn({ devices: mqtt.length }, 'MQTT devices need the embedded broker (broker.enabled): not read');
+      return;
+    }
+    const subscribe = broker.subscribeInternal.bind(broker);
+    this.mqttDevices = new MqttDeviceBridge({ devices: mqtt, subscribe, onSamples: (s) => this.accept(s), logger: this.moduleLog('devices') });
+    await this.mqttDevices.start();
+    const { config } = this.site;
+    this.commands = new LocalCommands({
+      topics: localTopics(config.broker.topicPrefix, config.gateway.id), subscribe, publish: (topic, payload) => broker.publish(topic, payload, false),
+      target: this, logger: this.moduleLog('broker'),
+    });
+    await this.commands.start();
   }
 
   private async startBroker(): Promise<void> {
     const { config } = this.site;
     if (!config.broker.enabled) return;
     const ownTopicRoot = `${config.broker.topicPrefix}/${config.gateway.id}`;
-    this.broker = new SiteBroker({ config: config.broker, ownTopicRoot, logger: this.moduleLog('broker') });
+    this.broker = new SiteBroker({
+      config: config.broker, ownTopicRoot, logger: this.moduleLog('broker'), baseDir: path.dirname(path.resolve(this.site.file)),
+      ...(config.broker.persistence ? { stateDir: brokerStateDir(this.site.paths.dataDir) } : {}),
+    });
     await this.broker.start();
   }
 
@@ -203,6 +232,35 @@ export class Gateway implements OpsSource {
     }
   }
 
+  /**
+   * Reads one point now (local `read` command): a Modbus point is read from the device outside its
+   * poll schedule; an MQTT device cannot be asked, so its latest pushed value is returned.
+   */
+  async readNow(deviceId: string, pointName: string): Promise<Sample> {
+    const device = this.site.devices.find((d) => d.config.id === deviceId);
+    if (!device) throw unknownPoint(deviceId);
+    if (isModbusDevice(device)) {
+      const point = device.model.points.find((p) => p.name === pointName);
+      if (!point) throw unknownPoint(deviceId, pointName);
+      const runner = this.runners.find((r) => r.id === deviceId);
+      if (!runner) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `device ${deviceId} is not running`);
+      return runner.read(point);
+    }
+    if (!device.model.points.some((p) => p.name === pointName)) throw unknownPoint(deviceId, pointName);
+    const last = this.lastValues.all().get(deviceId)?.get(pointName);
+    if (!last) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `${deviceId} has not published ${pointName} yet`, { retryable: true });
+    return last;
+  }
+
+  /** Messages, samples and rejected messages (by cause) of each MQTT-native device. */
+  mqttDeviceStats(): MqttDeviceStats[] {
+    return this.mqttDevices?.stats() ?? [];
+  }
+
+  localCommandStats(): LocalCommandStats | undefined {
+    return this.commands?.stats();
+  }
+
   status(): GatewayStatus {
     const queue = this.queue;
     const link = this.link;
@@ -217,7 +275,7 @@ export class Gateway implements OpsSource {
       queue: queue.stats(),
       cloud: link.stats(),
       appendFailures: this.appendFailures,
-      ...(this.broker ? { broker: { clients: this.broker.clients, messagesIn: this.broker.messagesIn, denials: this.broker.denials } } : {}),
+      ...(this.broker ? { broker: { clients: this.broker.clients, messagesIn: this.broker.messagesIn, denials: this.broker.denials, limitDisconnects: this.broker.limitDisconnects } } : {}),
     };
   }
 
@@ -263,7 +321,10 @@ export class Gateway implements OpsSource {
     const log = this.moduleLog('gateway');
     await withDeadline(this.ops?.stop() ?? Promise.resolve(), end - 9_000);
     this.ops = undefined;
-    await withDeadline(Promise.allSettled(this.runners.map((r) => r.stop())), end - 6_000);
+    await withDeadline(this.commands?.stop() ?? Promise.resolve(), end - 7_000);
+    this.commands = undefined;
+    await withDeadline(Promise.allSettled([...this.runners.map((r) => r.stop()), this.mqttDevices?.stop()]), end - 6_000);
+    this.mqttDevices = undefined;
     await withDeadline(Promise.allSettled([...this.appends]), end - 4_000);
     const link = this.link?.stop().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'cloud link stop failed'));
     await withDeadline(link ?? Promise.resolve(), end - 1_500);

@@ -8,7 +8,7 @@ import { modelSchema } from '../config/model-schema.js';
 import { problemsFromZod, type ConfigProblem } from '../config/problems.js';
 import { readYamlFile } from '../config/yaml-file.js';
 import { resolveModel } from './resolve.js';
-import type { DeviceModel } from './types.js';
+import type { DeviceModel, ModbusModel } from './types.js';
 
 export interface Catalog {
   readonly models: ReadonlyMap<string, DeviceModel>;
@@ -29,6 +29,13 @@ export async function loadModelFile(file: string, expectedId?: string): Promise<
   const resolved = resolveModel(parsed.data, file);
   const all = withLines([...problems, ...resolved.problems]);
   return all.length > 0 || !resolved.model ? { problems: all } : { model: resolved.model, problems: [] };
+}
+
+/** A model file that must hold a Modbus model (simulators, benches, Modbus tests). */
+export async function loadModbusModelFile(file: string, expectedId?: string): Promise<{ model?: ModbusModel; problems: ConfigProblem[] }> {
+  const { model, problems } = await loadModelFile(file, expectedId);
+  if (!model || model.protocol === 'modbus') return { ...(model ? { model } : {}), problems };
+  return { problems: [{ file, path: ['protocol'], message: `a Modbus model is needed here, not ${model.protocol}` }] };
 }
 
 async function listModelFiles(dir: string): Promise<string[] | undefined> {

@@ -3,20 +3,28 @@
  * alone cannot (groups exist, names unique, addresses sane, registers not overlapping by mistake).
  */
 import { checkModbusAddress, resolveModbusAddress, type ModbusAddress } from '../southbound/modbus/address.js';
-import type { ModelDef, PointDef } from '../config/model-schema.js';
+import type { ModbusModelDef, ModelDef, MqttModelDef, PointDef } from '../config/model-schema.js';
 import type { ConfigProblem } from '../config/problems.js';
-import type { DeviceModel, ModelPoint } from './types.js';
+import { resolveMqttModel } from './resolve-mqtt.js';
+import type { DeviceModel, ModbusModel, ModbusPoint, MqttModel } from './types.js';
 
 type Problem = Omit<ConfigProblem, 'file'>;
 
+export function resolveModel(def: ModbusModelDef, file: string): { model?: ModbusModel; problems: ConfigProblem[] };
+export function resolveModel(def: MqttModelDef, file: string): { model?: MqttModel; problems: ConfigProblem[] };
+export function resolveModel(def: ModelDef, file: string): { model?: DeviceModel; problems: ConfigProblem[] };
 export function resolveModel(def: ModelDef, file: string): { model?: DeviceModel; problems: ConfigProblem[] } {
+  return def.protocol === 'mqtt' ? resolveMqttModel(def, file) : resolveModbusModel(def, file);
+}
+
+function resolveModbusModel(def: ModbusModelDef, file: string): { model?: ModbusModel; problems: ConfigProblem[] } {
   const problems: Problem[] = [];
   const groupNames = Object.keys(def.groups);
   if (groupNames.length === 0) problems.push({ path: ['groups'], message: 'a model needs at least one poll group', hint: 'groups: { normal: { interval: 1s } }' });
   if (def.defaults.group !== undefined && !groupNames.includes(def.defaults.group)) {
     problems.push({ path: ['defaults', 'group'], message: `group "${def.defaults.group}" is not defined in groups`, hint: `one of: ${groupNames.join(', ')}` });
   }
-  const points: ModelPoint[] = [];
+  const points: ModbusPoint[] = [];
   const seen = new Map<string, number>();
   def.points.forEach((p, i) => {
     const base = ['points', i];
@@ -30,14 +38,14 @@ export function resolveModel(def: ModelDef, file: string): { model?: DeviceModel
   const withFile = problems.map((p) => ({ ...p, file }));
   if (withFile.length > 0) return { problems: withFile };
   const groups = Object.fromEntries(Object.entries(def.groups).map(([name, g]) => [name, { intervalMs: g.interval }]));
-  const model: DeviceModel = {
+  const model: ModbusModel = {
     id: def.id, protocol: def.protocol, groups, maxGap: def.maxGap, writeMultiple: def.writeMultiple, points, file,
     ...(def.description === undefined ? {} : { description: def.description }),
   };
   return { model, problems: [] };
 }
 
-function resolvePoint(def: ModelDef, p: PointDef, base: (string | number)[], groupNames: string[], problems: Problem[]): ModelPoint | undefined {
+function resolvePoint(def: ModbusModelDef, p: PointDef, base: (string | number)[], groupNames: string[], problems: Problem[]): ModbusPoint | undefined {
   const before = problems.length;
   for (const a of checkModbusAddress(p.address, def.addressing.allowHighAddresses, def.addressing.numbering)) {
     problems.push({ path: [...base, 'address', ...a.path], message: a.message, ...(a.hint === undefined ? {} : { hint: a.hint }) });
@@ -72,7 +80,7 @@ function resolvePoint(def: ModelDef, p: PointDef, base: (string | number)[], gro
 }
 
 /** Two points may share registers only when one of them is a single bit of a register. */
-function overlapProblems(points: readonly ModelPoint[], defs: readonly PointDef[]): Problem[] {
+function overlapProblems(points: readonly ModbusPoint[], defs: readonly PointDef[]): Problem[] {
   const problems: Problem[] = [];
   const sorted = points
     .filter((p) => p.address.bit === undefined)
@@ -94,7 +102,7 @@ function overlapProblems(points: readonly ModelPoint[], defs: readonly PointDef[
   return problems;
 }
 
-function heartbeatOf(ms: number | undefined): { heartbeatMs?: number } {
+export function heartbeatOf(ms: number | undefined): { heartbeatMs?: number } {
   return ms === undefined || ms === 0 ? {} : { heartbeatMs: ms };
 }
 

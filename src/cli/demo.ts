@@ -3,13 +3,14 @@
  * broker and durable queue, and a stand-in cloud broker — with a one-line summary every few seconds.
  */
 import path from 'node:path';
-import { loadSite, type LoadedSite } from '../config/load-site.js';
+import { isMqttDevice, loadSite, type LoadedSite } from '../config/load-site.js';
 import { formatProblem } from '../config/problems.js';
 import { errorMessage } from '../errors.js';
 import { Gateway } from '../gateway.js';
 import { createLogger } from '../ops/logger.js';
 import { StandInBroker } from '../sim/cloud-broker.js';
 import { startSimulators, type RunningSimulators } from '../sim/index.js';
+import { SimulatedMqttSensors } from '../sim/mqtt-sensor.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { parse } from './args.js';
 import { isLoopbackHost } from './loopback.js';
@@ -46,14 +47,20 @@ export async function demoCommand(argv: string[]): Promise<number> {
   if (typeof entries === 'number') return entries;
   const cloud = new StandInBroker(cloudUrl.hostname.replace(/^\[|\]$/g, ''), Number(cloudUrl.port || 1883));
   let sims: RunningSimulators | undefined;
+  let sensors: SimulatedMqttSensors | undefined;
   const gateway = new Gateway(site, createLogger(process.env.EDGEWAY_LOG_LEVEL ?? 'warn'));
   try {
     await cloud.start();
     sims = await startSimulators(entries, { host: '127.0.0.1', seed: 7 });
     await gateway.start();
+    const mqttDevices = site.devices.filter(isMqttDevice);
+    if (mqttDevices.length > 0 && gateway.brokerPort !== undefined) {
+      sensors = new SimulatedMqttSensors({ url: `mqtt://127.0.0.1:${gateway.brokerPort}`, devices: mqttDevices });
+      await sensors.start();
+    }
   } catch (err) {
     console.error(`demo failed to start: ${errorMessage(err)}`);
-    await Promise.allSettled([gateway.stop(), sims?.stopAll(), cloud.stop()]);
+    await Promise.allSettled([sensors?.stop(), gateway.stop(), sims?.stopAll(), cloud.stop()]);
     return 1;
   }
   printBanner(site, cloud, sims, gateway.brokerPort, gateway.opsPort);
@@ -62,6 +69,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   await untilSignal();
   clearInterval(timer);
   console.log('\nstopping: devices, queue flush, cloud link, brokers ...');
+  await sensors?.stop();
   await gateway.stop();
   await sims.stopAll();
   await cloud.stop();
@@ -78,6 +86,7 @@ function printBanner(site: LoadedSite, cloud: StandInBroker, sims: RunningSimula
     '',
     'Devices (Modbus TCP simulators):',
     ...sims.simulators.map((s) => `  ${s.model.id.padEnd(28)} 127.0.0.1:${s.port} unit ${s.unitId}`),
+    ...site.devices.filter(isMqttDevice).map((d) => `  ${d.model.id.padEnd(28)} MQTT, simulated sensor "${d.config.id}" on the site broker`),
     '',
     `Cloud broker (stand-in): ${cloud.url}   -- what the cloud receives:`,
     `  mosquitto_sub -h 127.0.0.1 -p ${cloud.port} -t '${config.cloud.topicPrefix}/${gw}/#' -v`,

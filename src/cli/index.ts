@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   plan: async () => (await import('./plan.js')).planCommand,
   probe: async () => (await import('./probe.js')).probeCommand,
   health: async () => (await import('./health.js')).healthCommand,
+  passwd: async () => (await import('./passwd.js')).passwdCommand,
 };
 
 export const mainHelp = `Usage: edgeway <command> [options]
@@ -33,6 +34,7 @@ Commands:
   demo                   everything on this machine: simulators, gateway, stand-in cloud broker
   sub --url <url>        print what arrives on a broker (e.g. the demo's cloud side)
   health [-c <config>]   ask a running gateway's /readyz; exit 0 when ready (Docker HEALTHCHECK)
+  passwd [--stdin]       print a password hash for an embedded-broker user (broker.users[].passwordHash)
   queue stats|peek|purge -c <config>
                          inspect or empty the durable queue of a stopped gateway
 

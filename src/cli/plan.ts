@@ -1,5 +1,5 @@
 /** `edgeway plan -c <config>`: the Modbus requests each device gets per poll cycle, before running anything. */
-import { loadSite, type ResolvedDevice } from '../config/load-site.js';
+import { isModbusDevice, loadSite, type ModbusDevice } from '../config/load-site.js';
 import { formatProblem } from '../config/problems.js';
 import { planReads, planStats, type ReadRequest } from '../southbound/modbus/plan.js';
 import { parse, requireString } from './args.js';
@@ -31,11 +31,11 @@ export async function planCommand(argv: string[]): Promise<number> {
     console.error(values.device === undefined ? 'no enabled devices in this config' : `no enabled device "${values.device}" in this config`);
     return 1;
   }
-  for (const d of devices) console.log(describeDevice(d));
+  for (const d of devices) console.log(isModbusDevice(d) ? describeDevice(d) : `${d.config.id} (${d.model.id}): pushed over MQTT, nothing to plan`);
   return 0;
 }
 
-export function describeDevice(d: ResolvedDevice): string {
+export function describeDevice(d: ModbusDevice): string {
   const unitId = d.config.connection.unitId;
   const lines = [`${d.config.id} (${d.model.id}, unit ${unitId}, maxGap ${d.model.maxGap})`];
   let requests = 0;

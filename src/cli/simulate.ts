@@ -1,6 +1,6 @@
 /** `edgeway simulate`: Modbus TCP simulators built from model files, on loopback. */
 import { loadModelFile } from '../catalog/load.js';
-import { loadSite } from '../config/load-site.js';
+import { isModbusDevice, loadSite } from '../config/load-site.js';
 import { formatProblem } from '../config/problems.js';
 import { startSimulators, type SimulatorEntry } from '../sim/index.js';
 import { intOption, parse, UsageError } from './args.js';
@@ -43,6 +43,7 @@ async function entryFromModel(file: string | undefined, port: unknown, unit: unk
   if (file === undefined) throw new UsageError('give -c <config.yaml> or --model <file>');
   const { model, problems } = await loadModelFile(file);
   if (!model) return report(problems.map((p) => formatProblem(p)));
+  if (model.protocol !== 'modbus') return report([`${file}: ${model.protocol} models are not simulated by this command (Modbus only)`]);
   return [{ model, port: intOption(port, '--port', 5020), unitId: intOption(unit, '--unit', 1) }];
 }
 
@@ -51,6 +52,7 @@ export async function entriesFromSite(file: string): Promise<SimulatorEntry[] | 
   if (!result.ok) return report(result.problems.map((p) => formatProblem(p)));
   const entries: SimulatorEntry[] = [];
   for (const d of result.site.devices) {
+    if (!isModbusDevice(d)) continue;
     const c = d.config.connection;
     if (c.transport !== 'tcp') {
       console.error(`skipping ${d.config.id}: transport ${c.transport} is not simulated by this command (Modbus TCP only)`);

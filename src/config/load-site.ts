@@ -4,16 +4,35 @@
  */
 import path from 'node:path';
 import { loadCatalog, type Catalog } from '../catalog/load.js';
-import type { DeviceModel } from '../catalog/types.js';
+import type { DeviceModel, ModbusModel, MqttModel } from '../catalog/types.js';
 import { closest, formatPath, problemsFromZod, type ConfigProblem } from './problems.js';
-import { deviceSchema, siteSchema, type DeviceConfig, type SiteConfig } from './site-schema.js';
+import { deviceSchema, siteSchema, type ConnectionConfig, type DeviceConfig, type MqttConnectionConfig, type SiteConfig } from './site-schema.js';
 import { readYamlFile, type YamlFile } from './yaml-file.js';
 
-export interface ResolvedDevice {
-  readonly config: DeviceConfig;
-  readonly model: DeviceModel;
-  /** Poll groups after site overrides: name -> interval ms. */
+export interface ResolvedDevice<M extends DeviceModel = DeviceModel, C extends DeviceConfig = DeviceConfig> {
+  readonly config: C;
+  readonly model: M;
+  /** Poll groups after site overrides: name -> interval ms (none for MQTT devices). */
   readonly intervals: Readonly<Record<string, number>>;
+}
+
+/** A polled Modbus device: the model and the connection agree on the protocol (checked on load). */
+export type ModbusDevice = ResolvedDevice<ModbusModel, DeviceConfig & { readonly connection: ConnectionConfig }>;
+/** An MQTT-native device that pushes to the embedded broker. */
+export type MqttDevice = ResolvedDevice<MqttModel, DeviceConfig & { readonly connection: MqttConnectionConfig }>;
+
+export function isModbusDevice(d: ResolvedDevice): d is ModbusDevice {
+  return d.model.protocol === 'modbus' && d.config.connection.transport !== 'mqtt';
+}
+
+/** For fixtures that build a device by hand: throws unless it is a Modbus device. */
+export function asModbusDevice(d: ResolvedDevice): ModbusDevice {
+  if (!isModbusDevice(d)) throw new Error(`${d.config.id}: not a Modbus device (model ${d.model.protocol}, transport ${d.config.connection.transport})`);
+  return d;
+}
+
+export function isMqttDevice(d: ResolvedDevice): d is MqttDevice {
+  return d.model.protocol === 'mqtt' && d.config.connection.transport === 'mqtt';
 }
 
 export interface LoadedSite {
@@ -91,6 +110,13 @@ function resolveDevices(file: string, parsed: { index: number; device: DeviceCon
       return;
     }
     const before = problems.length;
+    const mqttModel = model.protocol === 'mqtt';
+    if (mqttModel !== (d.connection.transport === 'mqtt')) {
+      problems.push({
+        file, path: [...base, 'connection', 'transport'], message: `model ${model.id} is a ${model.protocol} model; transport ${d.connection.transport} does not fit it`,
+        hint: mqttModel ? 'use connection: { transport: mqtt, topicId: <id> }' : 'use a Modbus transport: tcp, rtu or rtu-over-tcp',
+      });
+    }
     problems.push(...checkWritable(file, base, d, model), ...checkGroups(file, base, d, model));
     if (problems.length === before && d.enabled) devices.push({ config: d, model, intervals: intervalsOf(d, model) });
   });
@@ -123,6 +149,9 @@ function checkWritable(file: string, base: (string | number)[], d: DeviceConfig,
 }
 
 function checkGroups(file: string, base: (string | number)[], d: DeviceConfig, model: DeviceModel): ConfigProblem[] {
+  if (model.protocol === 'mqtt') {
+    return d.groups === undefined ? [] : [{ file, path: [...base, 'groups'], message: `model ${model.id} is pushed over MQTT and has no poll groups`, hint: 'remove groups' }];
+  }
   return Object.keys(d.groups ?? {}).flatMap((g) =>
     model.groups[g] === undefined
       ? [{ file, path: [...base, 'groups', g], message: `model ${model.id} has no poll group "${g}"`, hint: `one of: ${Object.keys(model.groups).join(', ')}` }]
@@ -132,6 +161,7 @@ function checkGroups(file: string, base: (string | number)[], d: DeviceConfig, m
 
 function intervalsOf(d: DeviceConfig, model: DeviceModel): Record<string, number> {
   const out: Record<string, number> = {};
+  if (model.protocol === 'mqtt') return out;
   for (const [name, g] of Object.entries(model.groups)) out[name] = d.groups?.[name]?.interval ?? g.intervalMs;
   return out;
 }

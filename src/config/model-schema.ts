@@ -28,13 +28,23 @@ export const simulateSchema = z
   .describe('How `edgeway simulate` moves this point (engineering units, after scale/offset). Ignored by the gateway.');
 export type SimulateSpec = z.infer<typeof simulateSchema>;
 
+const deadbandSchema = z
+  .strictObject({
+    absolute: z.number().nonnegative().optional().describe('report when the value moved more than this (engineering units)'),
+    percent: z.number().nonnegative().optional().describe('report when the value moved more than this percentage of the last reported value'),
+  })
+  .optional()
+  .describe('report by exception: send a value only when it changed by more than the deadband (an empty {} = any change); unset = every poll');
+const heartbeatSchema = duration('with a deadband: send the value at least this often even when unchanged').optional();
+const scaleSchema = z.number().refine((v) => v !== 0, 'scale must not be 0').default(1).describe('engineering value = raw * scale + offset');
+
 export const pointSchema = z.strictObject({
   name: name('point name').describe('unique within the model; used in topics and payloads'),
   description: z.string().optional(),
   group: name('group name').optional().describe('poll group (a key of `groups`); defaults to defaults.group'),
   address: modbusAddressSchema,
   access: z.enum(['r', 'rw']).default('r').describe('rw marks the point writable by the model; the site config must also allow it'),
-  scale: z.number().refine((v) => v !== 0, 'scale must not be 0').default(1).describe('engineering value = raw * scale + offset'),
+  scale: scaleSchema,
   offset: z.number().default(0),
   unit: z.string().optional().describe('engineering unit, e.g. "%", "degC", "m/s", "kWh"'),
   range: z
@@ -45,14 +55,8 @@ export const pointSchema = z.strictObject({
     .record(z.string().regex(/^-?\d+$/, { error: 'enum keys are the raw integer codes, e.g. 0, 1, 9' }), z.string().min(1))
     .optional()
     .describe('state codes: raw integer -> label; the label is reported (an unlisted code as its number in a string) and accepted by writes'),
-  deadband: z
-    .strictObject({
-      absolute: z.number().nonnegative().optional().describe('report when the value moved more than this (engineering units)'),
-      percent: z.number().nonnegative().optional().describe('report when the value moved more than this percentage of the last reported value'),
-    })
-    .optional()
-    .describe('report by exception: send a value only when it changed by more than the deadband (an empty {} = any change); unset = every poll'),
-  heartbeat: duration('with a deadband: send the value at least this often even when unchanged').optional(),
+  deadband: deadbandSchema,
+  heartbeat: heartbeatSchema,
   simulate: simulateSchema.optional(),
 });
 export type PointDef = z.infer<typeof pointSchema>;
@@ -61,7 +65,7 @@ export const groupSchema = z.strictObject({
   interval: duration('poll interval of the group').refine((ms) => ms >= 10, 'interval must be at least 10ms'),
 });
 
-export const modelSchema = z
+export const modbusModelSchema = z
   .strictObject({
     $schema: z.string().optional(),
     id: z
@@ -97,7 +101,52 @@ export const modelSchema = z
       .describe('device workaround: write one coil with FC15 and one register with FC16 (for devices without FC5/FC6)'),
     points: z.array(pointSchema).min(1),
   })
-  .describe('Edgeway device model (register map)');
+  .describe('Edgeway device model of a Modbus device (register map)');
+
+/** `{device}` is the only placeholder: the device's connection.topicId fills it. */
+export const TOPIC_TEMPLATE_RE = /^(?!\$)(?!.*\{(?!device\})[^}]*\})[^+#]+$/;
+const topicTemplate = z
+  .string()
+  .regex(TOPIC_TEMPLATE_RE, { error: 'topic template: no +, # or leading $; the only placeholder is {device}' })
+  .refine((t) => !t.includes('\u0000'), { error: 'topic template must not contain NUL' })
+  .describe('topic the device publishes on; {device} is replaced by the device\'s connection.topicId');
+
+/** `temperature`, `env.hum`, `readings[0].v`: keys joined by dots, array indexes in brackets. */
+export const FIELD_PATH_RE = /^[A-Za-z_$][\w$-]*(\[\d+\])*(\.[A-Za-z_$][\w$-]*(\[\d+\])*)*$/;
+
+export const mqttPointSchema = z.strictObject({
+  name: name('point name').describe('unique within the model; used in topics and payloads'),
+  description: z.string().optional(),
+  topic: topicTemplate.optional().describe('topic of this point; defaults to defaults.topic'),
+  field: z.string().regex(FIELD_PATH_RE, { error: 'field must be a JSON path like temperature, env.hum or readings[0].v' }).describe('where the value is in the JSON payload'),
+  type: z.enum(['number', 'boolean', 'string']).default('number').describe('JSON type the field must have'),
+  scale: scaleSchema,
+  offset: z.number().default(0),
+  unit: z.string().optional().describe('engineering unit, e.g. "%", "degC"'),
+  deadband: deadbandSchema,
+  heartbeat: heartbeatSchema,
+});
+export type MqttPointDef = z.infer<typeof mqttPointSchema>;
+
+export const mqttModelSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    id: z.string().regex(MODEL_ID_RE, { error: 'model id must be "<vendor>/<model>" in lower case, e.g. acme-sensors/th-100' }),
+    protocol: z.literal('mqtt').describe('MQTT-native device: publishes JSON on the embedded broker'),
+    description: z.string().optional(),
+    defaults: z
+      .strictObject({
+        topic: topicTemplate.optional().describe('topic of points that name none'),
+        heartbeat: duration('heartbeat of points with a deadband that set none').optional(),
+      })
+      .default({}),
+    points: z.array(mqttPointSchema).min(1),
+  })
+  .describe('Edgeway device model of an MQTT-native device (topics and JSON fields)');
+
+export const modelSchema = z.discriminatedUnion('protocol', [modbusModelSchema, mqttModelSchema]).describe('Edgeway device model');
 
 export type ModelInput = z.input<typeof modelSchema>;
 export type ModelDef = z.output<typeof modelSchema>;
+export type ModbusModelDef = z.output<typeof modbusModelSchema>;
+export type MqttModelDef = z.output<typeof mqttModelSchema>;

@@ -16,12 +16,20 @@ export { tcpConnectionSchema, rtuConnectionSchema, rtuOverTcpConnectionSchema } 
 export const connectionSchema = modbusConnectionSchema;
 export type ConnectionConfig = z.output<typeof connectionSchema>;
 
+/** An MQTT-native device publishing on the embedded broker; topicId fills {device} in the model's topics. */
+export const mqttConnectionSchema = z.strictObject({
+  transport: z.literal('mqtt'),
+  topicId: id('topicId').optional().describe('fills {device} in the model topic templates; defaults to the device id'),
+});
+export type MqttConnectionConfig = z.output<typeof mqttConnectionSchema>;
+const deviceConnectionSchema = z.discriminatedUnion('transport', [...modbusConnectionSchema.options, mqttConnectionSchema]);
+
 export const deviceSchema = z.strictObject({
   id: id('device id'),
   model: z.string().describe('model id "<vendor>/<model>" of a file in the model paths'),
   description: z.string().optional(),
   enabled: z.boolean().default(true),
-  connection: connectionSchema,
+  connection: deviceConnectionSchema,
   writable: z.array(z.string()).default([]).describe('points this site allows writes to (each must be access: rw in the model)'),
   degrade: z
     .strictObject({
@@ -37,10 +45,73 @@ export const deviceSchema = z.strictObject({
 });
 export type DeviceConfig = z.output<typeof deviceSchema>;
 
-export const brokerUserSchema = z.strictObject({
-  username: z.string().min(1),
-  password: z.string().min(1).describe('use ${ENV_VAR} to keep it out of the file'),
+export const PASSWORD_HASH_RE = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
+
+export const brokerUserSchema = z
+  .strictObject({
+    username: z.string().min(1).max(256),
+    passwordHash: z
+      .string()
+      .regex(PASSWORD_HASH_RE, { error: 'passwordHash must be a string printed by `edgeway passwd` (scrypt$N$r$p$salt$hash)' })
+      .optional()
+      .describe('scrypt hash printed by `edgeway passwd`'),
+    password: z.string().min(1).optional().describe('plaintext password (accepted with a warning at start; prefer passwordHash)'),
+    groups: z.array(z.string().min(1)).default([]).describe('groups named by acl rules and tenants'),
+  })
+  .refine((u) => u.password === undefined || u.passwordHash === undefined, { error: 'set password or passwordHash, not both', path: ['password'] });
+export type BrokerUserConfig = z.output<typeof brokerUserSchema>;
+
+const listenerBase = {
+  host: z.string().default('0.0.0.0').describe('bind address'),
+};
+export const brokerListenerSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('tcp'), ...listenerBase, port: z.int().min(0).max(65535).default(1883) }),
+  z.strictObject({
+    type: z.literal('tls'),
+    ...listenerBase,
+    port: z.int().min(0).max(65535).default(8883),
+    cert: z.string().describe('path of the PEM server certificate (chain)'),
+    key: z.string().describe('path of the PEM server key'),
+    ca: z.string().optional().describe('path of the PEM CA bundle that client certificates must chain to'),
+    requestCert: z.boolean().default(false).describe('ask clients for a certificate'),
+    requireCert: z.boolean().default(false).describe('refuse a TLS client without a certificate signed by ca'),
+    certIdentity: z.boolean().default(false).describe('a verified client certificate\'s CN is the username (no password needed)'),
+  }),
+  z.strictObject({
+    type: z.literal('ws'),
+    ...listenerBase,
+    port: z.int().min(0).max(65535).default(8080),
+    path: z.string().startsWith('/').default('/mqtt').describe('HTTP path of the WebSocket endpoint'),
+  }),
+]);
+export type BrokerListenerConfig = z.output<typeof brokerListenerSchema>;
+
+const topicPatterns = (what: string) =>
+  z.array(z.string().min(1)).default([]).describe(`${what} topic filters; %u = username, %c = client id`);
+export const brokerAclRuleSchema = z.strictObject({
+  users: z.array(z.string()).default([]).describe('usernames this rule applies to'),
+  groups: z.array(z.string()).default([]).describe('groups this rule applies to (no users and no groups: everyone)'),
+  publish: topicPatterns('publish'),
+  subscribe: topicPatterns('subscribe'),
 });
+export const brokerTenantSchema = z.strictObject({
+  name: id('tenant name'),
+  prefix: z.string().min(1).regex(/^[^#+]+$/, { error: 'a tenant prefix may not contain + or #' }).describe('topic namespace, e.g. tenants/acme'),
+  users: z.array(z.string()).default([]),
+  groups: z.array(z.string()).default([]),
+});
+export const brokerLimitsSchema = z
+  .strictObject({
+    maxConnections: z.int().min(1).default(10_000).describe('open connections across all listeners'),
+    maxPacketSize: size('largest MQTT packet a client may send').default(1024 * 1024),
+    publishRate: z.number().min(0).default(0).describe('PUBLISH packets per second per client (token bucket); 0 = no limit'),
+    publishBurst: z.int().min(1).optional().describe('token bucket size; defaults to publishRate (at least 1)'),
+    keepaliveMin: z.int().min(0).max(65535).default(0).describe('shortest keepalive (s) a client may ask for; above 0, keepalive 0 is refused too'),
+    keepaliveMax: z.int().min(0).max(65535).default(65535).describe('longest keepalive (s) a client may ask for'),
+    clientIdMaxLength: z.int().min(1).max(65535).default(128),
+  })
+  .default({ maxConnections: 10_000, maxPacketSize: 1024 * 1024, publishRate: 0, keepaliveMin: 0, keepaliveMax: 65535, clientIdMaxLength: 128 });
+export type BrokerLimitsConfig = z.output<typeof brokerLimitsSchema>;
 
 export const brokerSchema = z
   .strictObject({
@@ -49,9 +120,21 @@ export const brokerSchema = z
     port: z.int().min(0).max(65535).default(1883).describe('embedded MQTT broker port (0 picks a free port)'),
     allowAnonymous: z.boolean().default(false).describe('accept clients without credentials (closed by default)'),
     users: z.array(brokerUserSchema).default([]),
+    listeners: z
+      .array(brokerListenerSchema)
+      .min(1)
+      .optional()
+      .describe('tcp, tls and ws listeners, each with its own host and port; without it: one tcp listener on host:port'),
+    acl: z.array(brokerAclRuleSchema).default([]).describe('with acl or tenants set, a client may use only the topics granted to it'),
+    tenants: z.array(brokerTenantSchema).default([]).describe('named topic namespaces: members may publish and subscribe under prefix'),
+    limits: brokerLimitsSchema,
+    persistence: z.boolean().default(true).describe('keep retained messages and persistent sessions in <gateway.dataDir>/broker'),
     topicPrefix: z.string().regex(ID_RE).default('edgeway'),
   })
-  .default({ enabled: true, host: '0.0.0.0', port: 1883, allowAnonymous: false, users: [], topicPrefix: 'edgeway' });
+  .default({
+    enabled: true, host: '0.0.0.0', port: 1883, allowAnonymous: false, users: [], acl: [], tenants: [], persistence: true, topicPrefix: 'edgeway',
+    limits: { maxConnections: 10_000, maxPacketSize: 1024 * 1024, publishRate: 0, keepaliveMin: 0, keepaliveMax: 65535, clientIdMaxLength: 128 },
+  });
 export type BrokerConfig = z.output<typeof brokerSchema>;
 
 export const cloudSchema = z.strictObject({
@@ -159,7 +242,10 @@ export const siteSchema = z
       .array(deviceSchema)
       .default([])
       .superRefine((devices, ctx) => {
-        for (const p of sharedBusProblems(devices.map((d) => d.connection))) ctx.addIssue({ code: 'custom', message: p.message, path: [p.index, 'connection', p.field] });
+        const modbus = devices.flatMap((d, index) => (d.connection.transport === 'mqtt' ? [] : [{ index, connection: d.connection }]));
+        for (const p of sharedBusProblems(modbus.map((m) => m.connection))) {
+          ctx.addIssue({ code: 'custom', message: p.message, path: [modbus[p.index]?.index ?? p.index, 'connection', p.field] });
+        }
       }),
     broker: brokerSchema,
     cloud: cloudSchema,

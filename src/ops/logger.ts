@@ -15,6 +15,7 @@ export const REDACT_PATHS = [
   'broker.users[*].password',
   'config.cloud.password',
   'config.broker.users[*].password',
+  'config.broker.users[*].passwordHash',
   'config.ops.http.token',
   'config.cloud.tls.key',
 ];

@@ -133,5 +133,8 @@ export class GatewayMetrics {
     this.counter('edgeway_broker_denials_total', 'Refused connections and publishes on the embedded broker', (s, set) => {
       if (s.broker) set(s.broker.denials);
     });
+    this.counter('edgeway_broker_limit_disconnects_total', 'Clients refused or disconnected for breaking a broker limit', (s, set) => {
+      if (s.broker) set(s.broker.limitDisconnects ?? 0);
+    });
   }
 }

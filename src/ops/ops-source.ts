@@ -19,6 +19,8 @@ export interface BrokerSnapshot {
   readonly clients: number;
   readonly messagesIn: number;
   readonly denials: number;
+  /** Clients refused or disconnected for breaking a broker limit. */
+  readonly limitDisconnects?: number;
 }
 
 export interface OpsSnapshot {

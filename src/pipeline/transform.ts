@@ -4,16 +4,16 @@
  * the type can carry. The conversion of each point is prepared once and cached: this runs for every
  * point of every poll cycle, so it uses arithmetic, not string formatting.
  */
-import type { ModelPoint } from '../catalog/types.js';
+import type { ModbusPoint } from '../catalog/types.js';
 import type { Sample, Value } from '../model/sample.js';
 import type { RawValue, ReadResult } from '../southbound/types.js';
 
-type PointShape = Pick<ModelPoint, 'scale' | 'offset' | 'address' | 'enum'>;
+type PointShape = Pick<ModbusPoint, 'scale' | 'offset' | 'address' | 'enum'>;
 type Converter = (raw: RawValue) => Value;
 
 const converters = new WeakMap<PointShape, Converter>();
 
-export function toSample(device: string, point: ModelPoint, result: ReadResult, ts: number): Sample {
+export function toSample(device: string, point: ModbusPoint, result: ReadResult, ts: number): Sample {
   if (!result.ok) return { device, point: point.name, ts, value: null, quality: 'bad', code: result.code };
   return { device, point: point.name, ts, value: engineering(point, result.value), quality: 'good' };
 }

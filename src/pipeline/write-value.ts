@@ -3,17 +3,17 @@
  * device stores, checked against the point's type and range before anything is sent.
  * raw = (value - offset) / scale; integer types must land on an integer.
  */
-import type { ModelPoint } from '../catalog/types.js';
+import type { ModbusPoint } from '../catalog/types.js';
 import { ERROR_CODES, GatewayError } from '../errors.js';
 import type { RawValue } from '../southbound/types.js';
 
 const INTEGER_TYPES = new Set(['int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
 
-function invalid(point: ModelPoint, message: string): GatewayError {
+function invalid(point: ModbusPoint, message: string): GatewayError {
   return new GatewayError(ERROR_CODES.WRITE_INVALID_VALUE, `${point.name}: ${message}`);
 }
 
-export function rawForWrite(point: ModelPoint, value: unknown): RawValue {
+export function rawForWrite(point: ModbusPoint, value: unknown): RawValue {
   const type = point.address.type;
   if (type === 'bool') {
     if (typeof value !== 'boolean') throw invalid(point, `needs true or false, got ${JSON.stringify(value)}`);
@@ -38,7 +38,7 @@ export function rawForWrite(point: ModelPoint, value: unknown): RawValue {
 }
 
 /** A label of the point's enum (or one of its codes) to the raw code. */
-function enumCode(point: ModelPoint, labels: Readonly<Record<string, string>>, value: unknown): number {
+function enumCode(point: ModbusPoint, labels: Readonly<Record<string, string>>, value: unknown): number {
   const entries = Object.entries(labels);
   const byLabel = entries.find(([, label]) => label === value);
   if (byLabel) return Number(byLabel[0]);

@@ -7,7 +7,7 @@
  */
 import type { Server } from 'node:net';
 import { ServerSerial, ServerTCP, type IServiceVector } from 'modbus-serial';
-import type { DeviceModel } from '../catalog/types.js';
+import type { ModbusModel } from '../catalog/types.js';
 import { ERROR_CODES, GatewayError, errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../ops/logger.js';
 import { DeviceSimulator } from './device-sim.js';
@@ -15,7 +15,7 @@ import { RtuOverTcpBridge } from './rtu-over-tcp.js';
 import { dispatchByUnit } from './unit-dispatch.js';
 
 export interface BusSimDevice {
-  readonly model: DeviceModel;
+  readonly model: ModbusModel;
   readonly unitId: number;
   readonly seed?: number;
 }

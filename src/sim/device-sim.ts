@@ -11,7 +11,7 @@
 import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ServerTCP, type IServiceVector } from 'modbus-serial';
-import type { DeviceModel, ModelPoint } from '../catalog/types.js';
+import type { ModbusModel, ModbusPoint } from '../catalog/types.js';
 import { ERROR_CODES, GatewayError, errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../ops/logger.js';
 import { createBanks, type Banks } from './banks.js';
@@ -20,7 +20,7 @@ import { loadPoint, storePoint, type EngValue } from './point-io.js';
 import { createServiceVector, type WritableTable } from './service-vector.js';
 
 export interface DeviceSimulatorOptions {
-  readonly model: DeviceModel;
+  readonly model: ModbusModel;
   /** Address to listen on; default 127.0.0.1. */
   readonly host?: string;
   /** TCP port; 0 picks a free ephemeral port (read it from `port` after `start()`). */
@@ -54,7 +54,7 @@ export class DeviceSimulator {
     this.logger = opts.logger ?? silentLogger();
   }
 
-  get model(): DeviceModel {
+  get model(): ModbusModel {
     return this.opts.model;
   }
 
@@ -192,7 +192,7 @@ export class DeviceSimulator {
     }
   }
 
-  private point(name: string): ModelPoint {
+  private point(name: string): ModbusPoint {
     const p = this.model.points.find((q) => q.name === name);
     if (!p) throw new GatewayError(ERROR_CODES.INTERNAL, `model ${this.model.id} has no point "${name}"`);
     return p;

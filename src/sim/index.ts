@@ -2,7 +2,7 @@
  * Modbus TCP simulators built from model files: one `DeviceSimulator` per simulated device.
  * Used by `edgeway simulate`, the demo and the contract/integration tests.
  */
-import type { DeviceModel } from '../catalog/types.js';
+import type { ModbusModel } from '../catalog/types.js';
 import type { Logger } from '../ops/logger.js';
 import { DeviceSimulator } from './device-sim.js';
 
@@ -12,7 +12,7 @@ export { createMotion, valueAt, pointSeed, hashUnit, specBounds, type Motion, ty
 export type { EngValue } from './point-io.js';
 
 export interface SimulatorEntry {
-  readonly model: DeviceModel;
+  readonly model: ModbusModel;
   /** 0 = ephemeral. */
   readonly port: number;
   readonly unitId: number;

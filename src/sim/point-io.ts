@@ -8,7 +8,7 @@
  *                  bit of a register (other bits of that register are kept).
  *   from the bank: eng = raw * scale + offset (the gateway's transform); bools and strings as is.
  */
-import type { ModelPoint } from '../catalog/types.js';
+import type { ModbusPoint } from '../catalog/types.js';
 import { applyBit, decodeRegisters, encodeValue } from '../southbound/modbus/codec.js';
 import type { ModbusType } from '../southbound/modbus/address.js';
 import type { RawValue } from '../southbound/types.js';
@@ -42,7 +42,7 @@ function asBool(v: SimValue): boolean {
 }
 
 /** The raw (pre-scale) value a point must hold to read back as `eng`, fitted to its type. */
-export function toRaw(point: ModelPoint, eng: SimValue): RawValue {
+export function toRaw(point: ModbusPoint, eng: SimValue): RawValue {
   const type = point.address.type;
   if (point.enum && typeof eng === 'string') {
     const code = Object.entries(point.enum).find(([, label]) => label === eng)?.[0];
@@ -63,7 +63,7 @@ export function toRaw(point: ModelPoint, eng: SimValue): RawValue {
 }
 
 /** Engineering value from a raw value: raw * scale + offset (bool/string unchanged). */
-export function toEng(point: ModelPoint, raw: RawValue): EngValue {
+export function toEng(point: ModbusPoint, raw: RawValue): EngValue {
   if (typeof raw === 'boolean' || typeof raw === 'string') return raw;
   if (point.enum) return point.enum[String(raw)] ?? String(raw);
   if (typeof raw === 'bigint') return point.scale === 1 && point.offset === 0 ? raw : Number(raw) * point.scale + point.offset;
@@ -71,13 +71,13 @@ export function toEng(point: ModelPoint, raw: RawValue): EngValue {
 }
 
 /** Strings longer than the point's registers are cut, characters outside Latin-1 replaced. */
-function fitString(point: ModelPoint, raw: RawValue): RawValue {
+function fitString(point: ModbusPoint, raw: RawValue): RawValue {
   if (typeof raw !== 'string') return raw;
   return Array.from(raw.slice(0, point.address.count * 2), (c) => ((c.codePointAt(0) ?? 0) > 0xff || c === '\0' ? '?' : c)).join('');
 }
 
 /** Stores the engineering value `eng` of `point` in the banks. */
-export function storePoint(banks: Banks, point: ModelPoint, eng: SimValue): void {
+export function storePoint(banks: Banks, point: ModbusPoint, eng: SimValue): void {
   const a = point.address;
   const raw = fitString(point, toRaw(point, eng));
   if (a.table === 'coil' || a.table === 'discrete') {
@@ -93,13 +93,13 @@ export function storePoint(banks: Banks, point: ModelPoint, eng: SimValue): void
 }
 
 /** Raw value of `point` as the banks hold it now, decoded with the gateway's codec. */
-export function loadRaw(banks: Banks, point: ModelPoint): RawValue {
+export function loadRaw(banks: Banks, point: ModbusPoint): RawValue {
   const a = point.address;
   if (a.table === 'coil' || a.table === 'discrete') return banks[a.table].get(a.register);
   return decodeRegisters(a, banks[a.table].read(a.register, a.count), 0);
 }
 
 /** Engineering value of `point` as served now. */
-export function loadPoint(banks: Banks, point: ModelPoint): EngValue {
+export function loadPoint(banks: Banks, point: ModbusPoint): EngValue {
   return toEng(point, loadRaw(banks, point));
 }

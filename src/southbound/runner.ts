@@ -4,7 +4,7 @@
  * A failure never escapes as a rejection: it becomes bad-quality samples and link state.
  */
 import type { Logger } from 'pino';
-import type { ResolvedDevice } from '../config/load-site.js';
+import type { ModbusDevice } from '../config/load-site.js';
 import type { ConnectionConfig } from '../config/site-schema.js';
 import { errorMessage, ERROR_CODES, GatewayError, isGatewayError } from '../errors.js';
 import type { Sample } from '../model/sample.js';
@@ -13,7 +13,7 @@ import { Ticker } from '../scheduler/ticker.js';
 import { Backoff } from '../util/backoff.js';
 import type { ModbusAddress } from './modbus/address.js';
 import type { BoundPoint, ProtocolAdapter, RawValue, Session } from './types.js';
-import type { ModelPoint } from '../catalog/types.js';
+import type { ModbusPoint } from '../catalog/types.js';
 
 export type LinkState = 'stopped' | 'connecting' | 'up' | 'down';
 
@@ -31,7 +31,7 @@ export interface RunnerStats {
 }
 
 export interface RunnerOptions {
-  readonly device: ResolvedDevice;
+  readonly device: ModbusDevice;
   readonly adapter: ProtocolAdapter<ConnectionConfig, ModbusAddress>;
   readonly logger: Logger;
   readonly onSamples: (samples: Sample[]) => void;
@@ -44,7 +44,7 @@ export interface RunnerOptions {
 interface Group {
   readonly name: string;
   readonly intervalMs: number;
-  readonly points: readonly ModelPoint[];
+  readonly points: readonly ModbusPoint[];
   readonly bound: readonly BoundPoint<ModbusAddress>[];
   readonly ticker: Ticker;
   running?: Promise<void>;
@@ -131,7 +131,7 @@ export class DeviceRunner {
       const results = await session.read(group.bound, this.abort.signal);
       // Time of the answer: with reads of one device serialised, per-device order is time order.
       const ts = now();
-      const samples = results.map((r, i) => toSample(this.id, group.points[i] as ModelPoint, r, ts));
+      const samples = results.map((r, i) => toSample(this.id, group.points[i] as ModbusPoint, r, ts));
       const failed = samples.every((s) => s.quality === 'bad');
       if (failed) this.counters.failedCycles++;
       this.noteCycle(!failed);
@@ -225,13 +225,23 @@ export class DeviceRunner {
    * Writes a raw value to one point (the caller checked permissions, type and range), reads it
    * back, reports the read-back sample through the pipeline and returns it.
    */
-  async write(point: ModelPoint, raw: RawValue): Promise<Sample> {
+  async write(point: ModbusPoint, raw: RawValue): Promise<Sample> {
     const session = this.session;
     if (!session?.write) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `${this.id} is not connected; nothing was written`, { retryable: true });
     const bound = { name: point.name, address: point.address };
     await session.write(bound, raw, this.abort.signal);
     const [result] = await session.read([bound], this.abort.signal);
     const sample = toSample(this.id, point, result ?? { point: point.name, ok: false, code: ERROR_CODES.INTERNAL, message: 'no read-back' }, Date.now());
+    this.emit([sample]);
+    return sample;
+  }
+
+  /** Reads one point now, outside its poll group's schedule; the sample also goes through the pipeline. */
+  async read(point: ModbusPoint): Promise<Sample> {
+    const session = this.session;
+    if (!session) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `${this.id} is not connected`, { retryable: true });
+    const [result] = await session.read([{ name: point.name, address: point.address }], this.abort.signal);
+    const sample = toSample(this.id, point, result ?? { point: point.name, ok: false, code: ERROR_CODES.INTERNAL, message: 'no result' }, Date.now());
     this.emit([sample]);
     return sample;
   }

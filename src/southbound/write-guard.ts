@@ -3,14 +3,14 @@
  * the point writable (access: rw), the site config lists it in the device's `writable`, and the value
  * passes type and range checks. Anything else is refused before a byte goes to the device.
  */
-import type { ModelPoint } from '../catalog/types.js';
+import type { ModbusPoint } from '../catalog/types.js';
 import type { ResolvedDevice } from '../config/load-site.js';
 import { ERROR_CODES, GatewayError } from '../errors.js';
 import { rawForWrite } from '../pipeline/write-value.js';
 import type { RawValue } from './types.js';
 
 export interface CheckedWrite {
-  readonly point: ModelPoint;
+  readonly point: ModbusPoint;
   readonly raw: RawValue;
 }
 
@@ -22,5 +22,6 @@ export function checkWrite(device: ResolvedDevice | undefined, deviceId: string,
   if (!device.config.writable.includes(pointName)) {
     throw new GatewayError(ERROR_CODES.WRITE_DENIED, `${deviceId}.${pointName} is not in this site's writable list for ${deviceId}`);
   }
+  if (!('address' in point)) throw new GatewayError(ERROR_CODES.WRITE_DENIED, `${deviceId}.${pointName} is pushed by an MQTT device and cannot be written`);
   return { point, raw: rawForWrite(point, value) };
 }

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { loadModelFile } from '../../src/catalog/load.js';
-import type { DeviceModel } from '../../src/catalog/types.js';
-import type { ResolvedDevice } from '../../src/config/load-site.js';
+import { loadModbusModelFile } from '../../src/catalog/load.js';
+import type { ModbusModel } from '../../src/catalog/types.js';
+import { asModbusDevice, type ModbusDevice } from '../../src/config/load-site.js';
 import { deviceSchema } from '../../src/config/site-schema.js';
 import type { Sample } from '../../src/model/sample.js';
 import { silentLogger } from '../../src/ops/logger.js';
@@ -15,16 +15,16 @@ import { BusRegistry } from '../../src/southbound/modbus/bus-registry.js';
 import { DeviceRunner } from '../../src/southbound/runner.js';
 import { ADAPTERS } from './site.js';
 
-export async function shippedModel(id: 'acme-robotics/agv-300' | 'northwind-hvac/ahu-200'): Promise<DeviceModel> {
-  const { model, problems } = await loadModelFile(path.join(ADAPTERS, `${id}.yaml`), id);
+export async function shippedModel(id: 'acme-robotics/agv-300' | 'northwind-hvac/ahu-200'): Promise<ModbusModel> {
+  const { model, problems } = await loadModbusModelFile(path.join(ADAPTERS, `${id}.yaml`), id);
   assert.ok(model, JSON.stringify(problems));
   return model;
 }
 
 /** A device of `model` on `connection`, every poll group at `intervalMs`. */
-export function busDevice(id: string, model: DeviceModel, connection: Record<string, unknown>, intervalMs: number, extra: Record<string, unknown> = {}): ResolvedDevice {
+export function busDevice(id: string, model: ModbusModel, connection: Record<string, unknown>, intervalMs: number, extra: Record<string, unknown> = {}): ModbusDevice {
   const config = deviceSchema.parse({ id, model: model.id, connection, ...extra });
-  return { config, model, intervals: Object.fromEntries(Object.keys(model.groups).map((g) => [g, intervalMs])) };
+  return asModbusDevice({ config, model, intervals: Object.fromEntries(Object.keys(model.groups).map((g) => [g, intervalMs])) });
 }
 
 export interface BusRun {
@@ -36,7 +36,7 @@ export interface BusRun {
 }
 
 /** Starts one runner per device, all sharing one bus registry (as the gateway does). */
-export function runOnBus(devices: readonly ResolvedDevice[]): BusRun {
+export function runOnBus(devices: readonly ModbusDevice[]): BusRun {
   const registry = new BusRegistry();
   const samples: Sample[] = [];
   const runners = devices.map((device) => new DeviceRunner({

@@ -36,7 +36,7 @@ test('validate: the shipped configs are valid (exit 0)', async () => {
   for (const file of ['config/demo.yaml', 'config/example.yaml']) {
     const r = await edgeway(['validate', '-c', file]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /valid \(\d+ devices, \d+ points, 2 models\)/);
+    assert.match(r.stdout, /valid \(\d+ devices, \d+ points, 3 models\)/);
   }
   const container = await edgeway(['validate', '-c', 'config/container.yaml'], { EDGEWAY_BROKER_PASSWORD: 'x', EDGEWAY_CLOUD_URL: 'mqtts://cloud.example:8883' });
   assert.equal(container.code, 0, container.stderr);
@@ -104,9 +104,9 @@ test('plan prints each device request plan and the saving over one request per p
 });
 
 test('probe reads raw registers and shows the value in every type and byte order', async (t) => {
-  const { loadModelFile } = await import('../../src/catalog/load.js');
+  const { loadModbusModelFile } = await import('../../src/catalog/load.js');
   const { DeviceSimulator } = await import('../../src/sim/index.js');
-  const { model } = await loadModelFile(path.join(REPO, 'adapters/acme-robotics/agv-300.yaml'));
+  const { model } = await loadModbusModelFile(path.join(REPO, 'adapters/acme-robotics/agv-300.yaml'));
   assert.ok(model);
   const sim = new DeviceSimulator({ model, port: 0, unitId: 1 });
   await sim.start();

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { ServerTCP, type IServiceVector } from 'modbus-serial';
 import { resolveModel } from '../../src/catalog/resolve.js';
-import type { DeviceModel } from '../../src/catalog/types.js';
-import { modelSchema } from '../../src/config/model-schema.js';
-import type { ResolvedDevice } from '../../src/config/load-site.js';
+import type { ModbusModel } from '../../src/catalog/types.js';
+import { modbusModelSchema } from '../../src/config/model-schema.js';
+import { asModbusDevice, type ModbusDevice } from '../../src/config/load-site.js';
 import { deviceSchema } from '../../src/config/site-schema.js';
 import { ERROR_CODES } from '../../src/errors.js';
 import type { Sample } from '../../src/model/sample.js';
@@ -18,8 +18,8 @@ import { ModbusAdapter } from '../../src/southbound/modbus/adapter.js';
 import { DeviceRunner } from '../../src/southbound/runner.js';
 import { until } from '../helpers/site.js';
 
-function model(): DeviceModel {
-  const def = modelSchema.parse({
+function model(): ModbusModel {
+  const def = modbusModelSchema.parse({
     id: 'testco/probe',
     protocol: 'modbus',
     groups: { g: { interval: 50 } },
@@ -35,9 +35,9 @@ function model(): DeviceModel {
   return m;
 }
 
-function device(port: number, timeout = 300, degrade?: { after: number; interval: number }): ResolvedDevice {
+function device(port: number, timeout = 300, degrade?: { after: number; interval: number }): ModbusDevice {
   const config = deviceSchema.parse({ id: 'dev-1', model: 'testco/probe', connection: { transport: 'tcp', host: '127.0.0.1', port, unitId: 1, timeout }, ...(degrade ? { degrade } : {}) });
-  return { config, model: model(), intervals: { g: 50 } };
+  return asModbusDevice({ config, model: model(), intervals: { g: 50 } });
 }
 
 /** A device whose register 100 does not exist (exception 02); other registers hold fixed values. */
@@ -140,7 +140,7 @@ test('a coalesced read refused with exception 02 is split: only the bad point is
   const server = new ServerTCP(vector, { host: '127.0.0.1', port: '0' as unknown as number, unitID: 1 });
   await new Promise<void>((resolve) => server.on('initialized', () => resolve()));
   const port = ((server as unknown as { _server: net.Server })._server.address() as net.AddressInfo).port;
-  const def = modelSchema.parse({
+  const def = modbusModelSchema.parse({
     id: 'testco/gappy', protocol: 'modbus', maxGap: 4, groups: { g: { interval: 50 } },
     points: [
       { name: 'a', address: { table: 'holding', register: 0 } },
@@ -153,7 +153,7 @@ test('a coalesced read refused with exception 02 is split: only the bad point is
   assert.ok(resolved);
   const config = deviceSchema.parse({ id: 'gappy-1', model: 'testco/gappy', connection: { transport: 'tcp', host: '127.0.0.1', port, timeout: 300 } });
   const sink = collectSamples();
-  const runner = new DeviceRunner({ device: { config, model: resolved, intervals: { g: 50 } }, adapter: new ModbusAdapter({ maxGap: 4 }), logger: silentLogger(), onSamples: sink.onSamples });
+  const runner = new DeviceRunner({ device: asModbusDevice({ config, model: resolved, intervals: { g: 50 } }), adapter: new ModbusAdapter({ maxGap: 4 }), logger: silentLogger(), onSamples: sink.onSamples });
   t.after(async () => {
     await runner.stop();
     await new Promise((resolve) => server.close(resolve));

@@ -9,7 +9,7 @@ import { Gateway } from '../../src/gateway.js';
 import { decodeBatch, type PayloadSample } from '../../src/northbound/payload.js';
 import { silentLogger } from '../../src/ops/logger.js';
 import { startSimulators, type RunningSimulators } from '../../src/sim/index.js';
-import { loadModelFile } from '../../src/catalog/load.js';
+import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { collect, startCloudBroker, type CollectedMessage } from '../helpers/cloud-broker.js';
 import { ADAPTERS, loadTestSite, tempDir, until, writeSite } from '../helpers/site.js';
 import path from 'node:path';
@@ -19,7 +19,7 @@ const MODELS = ['acme-robotics/agv-300', 'northwind-hvac/ahu-200'] as const;
 async function models() {
   return Promise.all(
     MODELS.map(async (id) => {
-      const { model, problems } = await loadModelFile(path.join(ADAPTERS, `${id}.yaml`));
+      const { model, problems } = await loadModbusModelFile(path.join(ADAPTERS, `${id}.yaml`));
       assert.ok(model, problems.map((p) => p.message).join('\n'));
       return model;
     }),

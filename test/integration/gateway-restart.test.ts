@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadModelFile } from '../../src/catalog/load.js';
+import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { decodeBatch, type PayloadSample } from '../../src/northbound/payload.js';
 import { silentLogger } from '../../src/ops/logger.js';
@@ -17,7 +17,7 @@ import { ADAPTERS, loadTestSite, REPO, tempDir, until, writeSite } from '../help
 
 test('SIGKILL mid-backlog loses nothing already queued; the next run delivers it all in sequence', async (t) => {
   const tmp = await tempDir();
-  const { model } = await loadModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
+  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
   assert.ok(model);
   const sims = await startSimulators([{ model, port: 0, unitId: 1 }], { seed: 3 });
   const cloud = await startCloudBroker();

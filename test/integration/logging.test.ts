@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { connect } from 'mqtt';
-import { loadModelFile } from '../../src/catalog/load.js';
+import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { startSimulators } from '../../src/sim/index.js';
@@ -22,7 +22,7 @@ function capture() {
 
 async function runGateway(t: TestContext, extra: Record<string, unknown>, level: string, body: (gw: Gateway, brokerPort: number) => Promise<void>) {
   const tmp = await tempDir();
-  const { model } = await loadModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
+  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
   assert.ok(model);
   const sims = await startSimulators([{ model, port: 0, unitId: 1 }], { seed: 2 });
   const cloud = await startCloudBroker({

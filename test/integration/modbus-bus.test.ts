@@ -9,8 +9,8 @@ import type net from 'node:net';
 import type { Sample } from '../../src/model/sample.js';
 import { ServerTCP, type IServiceVector } from 'modbus-serial';
 import { resolveModel } from '../../src/catalog/resolve.js';
-import type { DeviceModel } from '../../src/catalog/types.js';
-import { modelSchema } from '../../src/config/model-schema.js';
+import type { ModbusModel } from '../../src/catalog/types.js';
+import { modbusModelSchema } from '../../src/config/model-schema.js';
 import { ERROR_CODES } from '../../src/errors.js';
 import { BusSimulator } from '../../src/sim/index.js';
 import { busDevice, mismatches, runOnBus, shippedModel } from '../helpers/bus.js';
@@ -88,10 +88,12 @@ test('rtu-over-tcp: writes and polls on one bus interleave without collisions; w
   for (let i = 0; i < 10; i++) {
     const writes = targets.map(async ({ sim, point }) => {
       if (!point) return;
-      const sample = await runnerOf(sim.unitId)?.write(point, (i + sim.unitId) % 3);
+      const raw = (i + sim.unitId) % 3;
+      const expected = point.enum ? point.enum[String(raw)] : raw; // a state code reads back as its label
+      const sample = await runnerOf(sim.unitId)?.write(point, raw);
       assert.equal(sample?.quality, 'good');
-      assert.equal(sample.value, (i + sim.unitId) % 3);
-      assert.equal(sim.snapshot()[point.name], (i + sim.unitId) % 3);
+      assert.equal(sample.value, expected);
+      assert.equal(sim.snapshot()[point.name], expected);
     });
     await Promise.all(writes);
   }
@@ -157,8 +159,8 @@ test('tcp: two unit ids behind one host:port share one connection and never inte
   assert.equal(firstOf('unit-2'), 201, 'unit 2 answers its own registers');
 });
 
-function modelWith4Registers(): DeviceModel {
-  const def = modelSchema.parse({
+function modelWith4Registers(): ModbusModel {
+  const def = modbusModelSchema.parse({
     id: 'testco/four',
     protocol: 'modbus',
     groups: { g: { interval: 50 } },

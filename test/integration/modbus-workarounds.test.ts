@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveModel } from '../../src/catalog/resolve.js';
-import { modelSchema } from '../../src/config/model-schema.js';
+import { modbusModelSchema } from '../../src/config/model-schema.js';
 import { deviceSchema } from '../../src/config/site-schema.js';
 import { silentLogger } from '../../src/ops/logger.js';
 import { ModbusAdapter } from '../../src/southbound/modbus/adapter.js';
@@ -13,7 +13,7 @@ import type { ModbusSession } from '../../src/southbound/modbus/session.js';
 import { RawModbusServer } from '../helpers/raw-modbus.js';
 
 function pointsOf(writeMultiple: boolean) {
-  const def = modelSchema.parse({
+  const def = modbusModelSchema.parse({
     id: 'testco/valve', protocol: 'modbus', writeMultiple, groups: { g: { interval: 1000 } },
     points: [
       { name: 'open', access: 'rw', address: { table: 'coil', register: 4 } },
@@ -28,6 +28,7 @@ function pointsOf(writeMultiple: boolean) {
 
 async function session(port: number, transport: 'tcp' | 'rtu-over-tcp', maxGap: number, writeMultiple: boolean, retries = 0): Promise<ModbusSession> {
   const config = deviceSchema.parse({ id: 'v', model: 'testco/valve', connection: { transport, host: '127.0.0.1', port, timeout: 150, retries } });
+  if (config.connection.transport === 'mqtt') throw new Error('a Modbus connection is needed');
   return new ModbusAdapter({ maxGap, writeMultiple }).connect(config.connection, { logger: silentLogger(), device: 'v' });
 }
 

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { loadModelFile } from '../../src/catalog/load.js';
+import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/ops/logger.js';
 import { startSimulators } from '../../src/sim/index.js';
@@ -26,7 +26,7 @@ function series(text: string, name: string, labels: Record<string, string> = {})
 
 test('ops HTTP: /metrics series, /healthz, /readyz and the status JSON of a running gateway', async (t) => {
   const tmp = await tempDir();
-  const { model } = await loadModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
+  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
   assert.ok(model);
   const sims = await startSimulators([{ model, port: 0, unitId: 1 }], { seed: 5 });
   const cloud = await startCloudBroker();

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadModelFile } from '../../src/catalog/load.js';
+import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { Gateway, STOP_BUDGET_MS } from '../../src/gateway.js';
 import { silentLogger } from '../../src/ops/logger.js';
 import { createQueue } from '../../src/queue/index.js';
@@ -37,7 +37,7 @@ async function hangingCloud(): Promise<{ url: string; stop(): Promise<void> }> {
 
 test('SIGTERM: edgeway run stops in bounded time with a hung cloud and keeps every accepted sample', async (t) => {
   const tmp = await tempDir();
-  const { model } = await loadModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
+  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
   assert.ok(model);
   const sims = await startSimulators([{ model, port: 0, unitId: 1 }], { seed: 9 });
   const cloud = await hangingCloud();
@@ -89,7 +89,7 @@ test('SIGTERM: edgeway run stops in bounded time with a hung cloud and keeps eve
 
 test('gateway.stop() resolves within the stop budget when the cloud takes messages but never acknowledges them', async (t) => {
   const tmp = await tempDir();
-  const { model } = await loadModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
+  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
   assert.ok(model);
   const sims = await startSimulators([{ model, port: 0, unitId: 1 }], { seed: 4 });
   // Publishes are never authorised nor refused: no PUBACK ever comes.

@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { loadModelFile } from '../../src/catalog/load.js';
+import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/ops/logger.js';
 import { startSimulators, type RunningSimulators } from '../../src/sim/index.js';
@@ -44,7 +44,7 @@ describe('store and forward under faults', () => {
   let port = 0;
 
   before(async () => {
-    const { model } = await loadModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
+    const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
     assert.ok(model);
     sims = await startSimulators([{ model, port: 0, unitId: 1 }], { seed: 11 });
     port = sims.simulators[0]?.port ?? 0;
@@ -166,7 +166,7 @@ describe('store and forward under faults', () => {
 
   it('a long outage with a small byte budget stays within it; drops = produced - delivered - depth', { timeout: 60_000 }, async (t) => {
     const tmp = await tempDir();
-    const { model } = await loadModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
+    const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
     assert.ok(model);
     const ownSim = await startSimulators([{ model, port: 0, unitId: 1 }], { seed: 5 }); // stopped mid-test
     const cloud = await startCloudBroker();

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { loadModelFile } from '../../src/catalog/load.js';
+import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { ERROR_CODES, isGatewayError } from '../../src/errors.js';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/ops/logger.js';
@@ -27,7 +27,7 @@ async function rejectsWith(promise: Promise<unknown>, code: string, pattern: Reg
 test('writes: allowed points are written and read back; the rest is refused before reaching the device', async (t) => {
   const tmp = await tempDir();
   const cloud = await startCloudBroker();
-  const { model } = await loadModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
+  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
   assert.ok(model);
   const sim = new DeviceSimulator({ model, port: 0, unitId: 1 });
   await sim.start();

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { freePort } from '../helpers/free-port.js';
 
 const run = promisify(execFile);
 export const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -43,13 +44,6 @@ export interface Mosquitto {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA. */
 async function makeCerts(dir: string): Promise<void> {
@@ -148,3 +142,5 @@ export async function subscribe(
   await client.subscribeAsync(filter, { qos: 1 });
   return { client, messages };
 }
+
+export { freePort };

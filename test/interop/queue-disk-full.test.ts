@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadModelFile } from '../../src/catalog/load.js';
+import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/ops/logger.js';
 import { startSimulators } from '../../src/sim/index.js';
@@ -26,7 +26,7 @@ test('a full disk (ENOSPC on a real tmpfs) is reported and survived; appends res
     await tmp.remove();
     throw new Error(`this test needs root and permission to mount a tmpfs (mount -t tmpfs): ${String(err)}`);
   }
-  const { model } = await loadModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
+  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
   assert.ok(model);
   const sims = await startSimulators([{ model, port: 0, unitId: 1 }], { seed: 9 });
   const cloud = await startCloudBroker();

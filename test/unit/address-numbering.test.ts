@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveModel } from '../../src/catalog/resolve.js';
-import { modelSchema } from '../../src/config/model-schema.js';
+import { modbusModelSchema } from '../../src/config/model-schema.js';
 import { protocolRegister } from '../../src/southbound/modbus/address.js';
 
 function model(numbering: string, points: { name: string; address: Record<string, unknown> }[]) {
-  return resolveModel(modelSchema.parse({ id: 'testco/m', protocol: 'modbus', addressing: { numbering }, groups: { g: { interval: 1000 } }, points }), 'm.yaml');
+  return resolveModel(modbusModelSchema.parse({ id: 'testco/m', protocol: 'modbus', addressing: { numbering }, groups: { g: { interval: 1000 } }, points }), 'm.yaml');
 }
 
 test('modicon numbering: 40001 is holding 0, 30010 input 9, 10001 discrete 0, 00001 coil 0', () => {

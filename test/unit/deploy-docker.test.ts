@@ -143,7 +143,7 @@ describe('config/container.yaml', () => {
       assert.equal(paths.queue, '/data/queue');
       assert.equal(config.cloud.url, env.EDGEWAY_CLOUD_URL);
       assert.equal(config.broker.users[0]?.password, 'secret');
-      assert.equal(result.site.catalog.models.size, 2, 'finds the image models in /app/adapters');
+      assert.equal(result.site.catalog.models.size, 3, 'finds the image models in /app/adapters (two Modbus, one MQTT)');
     } finally {
       await tmp.remove();
     }

@@ -197,7 +197,7 @@ describe('deploy/kubernetes ConfigMap and Secret', () => {
     assert.equal(models.length, 2);
     for (const { key, path: p } of models) {
       const shipped = readFileSync(path.join(REPO, 'adapters', p.slice('models/'.length)), 'utf8');
-      assert.equal(data[key], shipped, `${key} is a copy of adapters/${p.slice('models/'.length)}`);
+      assert.equal(data[key], shipped, `${key} is a copy of adapters/${p.slice('models/'.length)} (run: npm run k8s:models)`);
     }
   });
 

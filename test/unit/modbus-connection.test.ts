@@ -6,7 +6,7 @@ import { busKey, modbusConnectionSchema, sharedBusProblems } from '../../src/sou
 
 test('rtu connection: serial line defaults (9600 8N1, no pause) and explicit settings', () => {
   assert.deepEqual(modbusConnectionSchema.parse({ transport: 'rtu', path: '/dev/ttyUSB0' }), {
-    transport: 'rtu', path: '/dev/ttyUSB0', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1, unitId: 1, timeout: 1000, pause: 0,
+    transport: 'rtu', path: '/dev/ttyUSB0', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1, unitId: 1, timeout: 1000, retries: 0, pause: 0,
   });
   const c = modbusConnectionSchema.parse({ transport: 'rtu', path: '/dev/ttyS1', baudRate: 19200, parity: 'even', dataBits: 7, stopBits: 2, unitId: 12, timeout: '300ms', pause: '20ms' });
   assert.equal(c.transport === 'rtu' && `${c.baudRate} ${c.dataBits}${c.parity}${c.stopBits} ${c.timeout} ${c.pause}`, '19200 7even2 300 20');
@@ -17,7 +17,7 @@ test('rtu connection: serial line defaults (9600 8N1, no pause) and explicit set
 
 test('rtu-over-tcp connection: host and port of a serial device server', () => {
   const c = modbusConnectionSchema.parse({ transport: 'rtu-over-tcp', host: 'moxa-line1.plant.local', port: 4001, unitId: 3 });
-  assert.deepEqual(c, { transport: 'rtu-over-tcp', host: 'moxa-line1.plant.local', port: 4001, unitId: 3, timeout: 1000, pause: 0 });
+  assert.deepEqual(c, { transport: 'rtu-over-tcp', host: 'moxa-line1.plant.local', port: 4001, unitId: 3, timeout: 1000, retries: 0, pause: 0 });
 });
 
 test('bus key: one serial path, or one host:port per transport (host names case-insensitive)', () => {

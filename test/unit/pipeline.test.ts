@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ModelPoint } from '../../src/catalog/types.js';
+import type { ModbusPoint } from '../../src/catalog/types.js';
 import { QualityFilter } from '../../src/pipeline/quality-filter.js';
 import { engineering, toSample } from '../../src/pipeline/transform.js';
 import type { ModbusType } from '../../src/southbound/modbus/address.js';
 
-function point(type: ModbusType, scale = 1, offset = 0): ModelPoint {
+function point(type: ModbusType, scale = 1, offset = 0): ModbusPoint {
   return { name: 'p', group: 'g', access: 'r', scale, offset, address: { table: 'holding', register: 0, type, byteOrder: 'ABCD', count: 2, stringOrder: 'AB' } };
 }
 

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ModelPoint } from '../../src/catalog/types.js';
+import type { ModbusPoint } from '../../src/catalog/types.js';
 import { resolveModbusAddress, type ModbusAddressInput } from '../../src/southbound/modbus/address.js';
 import { createBanks, OutOfBoundsError, TABLE_SIZE } from '../../src/sim/banks.js';
 import { loadPoint, storePoint, toRaw } from '../../src/sim/point-io.js';
 
-function point(name: string, address: ModbusAddressInput, extra: Partial<ModelPoint> = {}): ModelPoint {
+function point(name: string, address: ModbusAddressInput, extra: Partial<ModbusPoint> = {}): ModbusPoint {
   return { name, group: 'g', address: resolveModbusAddress(address, 'ABCD'), access: 'r', scale: 1, offset: 0, ...extra };
 }
 
