@@ -32,6 +32,8 @@ import { LastValues } from './ops/last-values.js';
 import { moduleLogger } from './ops/logger.js';
 import { GatewayMetrics } from './ops/metrics.js';
 import type { OpsSnapshot, OpsSource, Readiness } from './ops/ops-source.js';
+import { JobScheduler, type JobStatus } from './scheduler/jobs.js';
+import { runScheduleAction } from './scheduler/actions.js';
 
 export type GatewayStatus = OpsSnapshot;
 
@@ -58,6 +60,7 @@ export class Gateway implements OpsSource {
   private started = false;
   private stopping = false;
   private readonly lastValues = new LastValues();
+  private jobs: JobScheduler | undefined;
   private metrics: GatewayMetrics | undefined;
   private ops: OpsServer | undefined;
 
@@ -106,6 +109,8 @@ export class Gateway implements OpsSource {
     });
     for (const r of this.runners) r.start();
     await this.startLocalApi();
+    this.jobs = new JobScheduler(config.schedules, (action, by) => runScheduleAction(action, by, this), path.join(this.site.paths.dataDir, 'schedules.json'), this.moduleLog('gateway').child({ component: 'schedules' }));
+    await this.jobs.start();
     this.started = true;
     this.moduleLog('gateway').info({ gateway: config.gateway.id, devices: this.runners.length, version: VERSION }, 'gateway started');
   }
@@ -185,8 +190,11 @@ export class Gateway implements OpsSource {
 
   /** Every sample goes through the durable queue; the local broker gets the latest values. */
   private accept(samples: Sample[]): void {
+    this.enqueue(samples.filter((s) => this.filter.accept(s) && this.deadband.accept(s)));
+  }
+
+  private enqueue(passed: Sample[]): void {
     const queue = this.queue;
-    const passed = samples.filter((s) => this.filter.accept(s) && this.deadband.accept(s));
     if (!queue || passed.length === 0) return;
     this.rate.add(passed.length);
     this.lastValues.record(passed);
@@ -236,6 +244,26 @@ export class Gateway implements OpsSource {
    * Reads one point now (local `read` command): a Modbus point is read from the device outside its
    * poll schedule; an MQTT device cannot be asked, so its latest pushed value is returned.
    */
+  /** Polls a device's group (or all its groups) now: the scheduled "poll" action. */
+  async pollNow(deviceId: string, group?: string): Promise<number> {
+    const runner = this.runners.find((r) => r.id === deviceId);
+    if (!runner) throw new GatewayError(ERROR_CODES.DEVICE_UNKNOWN, `no running Modbus device "${deviceId}"`);
+    return runner.pollNow(group);
+  }
+
+  /** Sends the latest value of every point again, stamped now, past the deadband: the "snapshot" action. */
+  snapshot(): number {
+    const now = Date.now();
+    const samples = [...this.lastValues.all().values()].flatMap((points) => [...points.values()].map((s) => ({ ...s, ts: now })));
+    this.enqueue(samples);
+    return samples.length;
+  }
+
+  /** Scheduled jobs: name, next and last run, missed runs while down. */
+  schedules(): JobStatus[] {
+    return this.jobs?.status() ?? [];
+  }
+
   async readNow(deviceId: string, pointName: string): Promise<Sample> {
     const device = this.site.devices.find((d) => d.config.id === deviceId);
     if (!device) throw unknownPoint(deviceId);
@@ -321,6 +349,8 @@ export class Gateway implements OpsSource {
     const log = this.moduleLog('gateway');
     await withDeadline(this.ops?.stop() ?? Promise.resolve(), end - 9_000);
     this.ops = undefined;
+    await withDeadline(this.jobs?.stop() ?? Promise.resolve(), end - 8_000);
+    this.jobs = undefined;
     await withDeadline(this.commands?.stop() ?? Promise.resolve(), end - 7_000);
     this.commands = undefined;
     await withDeadline(Promise.allSettled([...this.runners.map((r) => r.stop()), this.mqttDevices?.stop()]), end - 6_000);

@@ -8,6 +8,7 @@ import type { DeviceModel, ModbusModel, MqttModel } from '../catalog/types.js';
 import { closest, formatPath, problemsFromZod, type ConfigProblem } from './problems.js';
 import { deviceSchema, siteSchema, type ConnectionConfig, type DeviceConfig, type MqttConnectionConfig, type SiteConfig } from './site-schema.js';
 import { readYamlFile, type YamlFile } from './yaml-file.js';
+import { scheduleProblems } from './schedule-checks.js';
 
 export interface ResolvedDevice<M extends DeviceModel = DeviceModel, C extends DeviceConfig = DeviceConfig> {
   readonly config: C;
@@ -63,6 +64,7 @@ export async function loadSite(file: string, env: NodeJS.ProcessEnv = process.en
   // does not hide an unknown model or a read-only point: every problem is reported at once.
   const { devices, problems: crossProblems } = resolveDevices(file, parsedDevices(yaml.data), catalog);
   crossProblems.unshift(...duplicateIds(file, field(yaml.data, 'devices')));
+  if (parsed.success) crossProblems.push(...scheduleProblems(file, parsed.data.schedules, devices));
   const all = [...withLines(yaml, [...problems, ...crossProblems]), ...catalog.problems];
   if (all.length > 0 || !parsed.success) return { ok: false, problems: all };
   const config = parsed.data;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { duration, size } from './units.js';
 import { modbusConnectionSchema, sharedBusProblems } from '../southbound/modbus/connection.js';
+import { scheduleSchema } from '../scheduler/schedule-schema.js';
 
 export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const id = (what: string) =>
@@ -251,6 +252,11 @@ export const siteSchema = z
     cloud: cloudSchema,
     queue: queueSchema,
     ops: opsSchema,
+    schedules: z
+      .array(scheduleSchema)
+      .default([])
+      .refine((list) => new Set(list.map((j) => j.name)).size === list.length, { error: 'schedule names must be unique' })
+      .describe('wall-clock jobs (cron): write a value, poll a device now, or send a snapshot of every latest value'),
   })
   .describe('Edgeway site config');
 

@@ -122,6 +122,7 @@ export class JobScheduler {
 
   /** Last run and "watched until now" per job, written atomically (temp file + rename), one write at a time. */
   private persist(): void {
+    if (this.jobs.length === 0) return;
     const seenUntil = new Date().toISOString();
     const state: Record<string, SavedJob> = Object.fromEntries(
       this.jobs.map((j) => [j.config.name, { seenUntil, ...(j.lastRun ? { lastRun: j.lastRun.toISOString() } : {}) }]),

@@ -236,6 +236,22 @@ export class DeviceRunner {
     return sample;
   }
 
+  /**
+   * Polls one group (or every group) now, outside its schedule, after any cycle of that group that
+   * is running (never two at once). Returns the number of groups polled.
+   */
+  async pollNow(groupName?: string): Promise<number> {
+    const groups = this.groups.filter((g) => groupName === undefined || g.name === groupName);
+    for (const g of groups) {
+      while (g.running) await g.running;
+      g.running = this.cycle(g, Date.now()).finally(() => {
+        g.running = undefined;
+      });
+      await g.running;
+    }
+    return groups.length;
+  }
+
   /** Reads one point now, outside its poll group's schedule; the sample also goes through the pipeline. */
   async read(point: ModbusPoint): Promise<Sample> {
     const session = this.session;

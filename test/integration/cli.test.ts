@@ -83,7 +83,7 @@ test('the committed JSON Schemas are what the zod schemas generate (run `npm run
 
 test('the JSON Schemas describe the shipped files: every YAML names its schema', async () => {
   const site = JSON.parse(await readFile(path.join(REPO, SCHEMA_DIR, 'site.schema.json'), 'utf8')) as { properties: Record<string, unknown> };
-  assert.deepEqual(Object.keys(site.properties).sort(), ['$schema', 'broker', 'cloud', 'devices', 'gateway', 'log', 'ops', 'queue']);
+  assert.deepEqual(Object.keys(site.properties).sort(), ['$schema', 'broker', 'cloud', 'devices', 'gateway', 'log', 'ops', 'queue', 'schedules']);
   for (const file of ['config/demo.yaml', 'config/example.yaml', 'adapters/acme-robotics/agv-300.yaml', 'adapters/northwind-hvac/ahu-200.yaml']) {
     const first = (await readFile(path.join(REPO, file), 'utf8')).split('\n')[0];
     assert.match(first ?? '', /^\$schema: .*(site|model)\.schema\.json$/, `${file} names its schema on line 1`);

@@ -57,10 +57,11 @@ test('rtu over a pty: writes and polls of three unit ids interleave on one line 
     await Promise.all(targets.map(async ({ sim, runner, point }) => {
       assert.ok(runner && point, `${sim.model.id} has a plain uint16 rw point`);
       const value = (round + sim.unitId) % 3;
+      const expected = point.enum ? point.enum[String(value)] : value; // a state code reads back as its label
       const sample = await runner.write(point, value);
       assert.equal(sample.quality, 'good');
-      assert.equal(sample.value, value);
-      assert.equal(sim.snapshot()[point.name], value);
+      assert.equal(sample.value, expected);
+      assert.equal(sim.snapshot()[point.name], expected);
     }));
   }
   await run.stop();
