@@ -5,46 +5,23 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { writeFile } from 'node:fs/promises';
 import mqtt from 'mqtt';
-import { stringify } from 'yaml';
 import { commandResponseSchema, localTopics, type CommandResponse } from '../../src/broker/topic-map.js';
-import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { ERROR_CODES } from '../../src/errors.js';
-import { Gateway } from '../../src/gateway.js';
-import { silentLogger } from '../../src/ops/logger.js';
-import { DeviceSimulator } from '../../src/sim/index.js';
-import { startCloudBroker } from '../helpers/cloud-broker.js';
-import { ADAPTERS, loadTestSite, siteDocument, tempDir, until } from '../helpers/site.js';
+import { agvRig } from '../helpers/agv-rig.js';
+import { until } from '../helpers/site.js';
 
 const topics = localTopics('edgeway', 'gw-cmd');
 
 async function rig(t: { after(fn: () => Promise<void>): void }) {
-  const tmp = await tempDir();
-  const cloud = await startCloudBroker();
-  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
-  assert.ok(model);
-  const sim = new DeviceSimulator({ model, port: 0, unitId: 1 });
-  await sim.start();
   // Polled once a minute: a read-now value can only come from the one-off read.
-  const doc = siteDocument({ gatewayId: 'gw-cmd', cloudUrl: cloud.url, devices: [{ id: 'agv-01', model: model.id, port: sim.port, intervalMs: 60_000 }] });
-  (doc.devices as Record<string, unknown>[])[0]!.writable = ['target_station'];
-  const file = path.join(tmp.dir, 'site.yaml');
-  await writeFile(file, stringify(doc));
-  const gateway = new Gateway(await loadTestSite(file), silentLogger());
-  await gateway.start();
-  await until(() => gateway.status().devices[0]?.state === 'up', 'device connected');
+  const { gateway, sim } = await agvRig(t, { gatewayId: 'gw-cmd', intervalMs: 60_000, writable: ['target_station'] });
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.brokerPort}`, { clientId: 'hmi-1', reconnectPeriod: 0 });
   const answers: { topic: string; body: CommandResponse }[] = [];
   client.on('message', (topic, payload) => answers.push({ topic, body: commandResponseSchema.parse(JSON.parse(payload.toString())) }));
   await client.subscribeAsync(`${topics.commandResponseRoot}/#`, { qos: 0 });
   t.after(async () => {
     await client.endAsync(true);
-    await gateway.stop();
-    await sim.stop();
-    await cloud.stop();
-    await tmp.remove();
   });
   const ask = async (request: unknown): Promise<CommandResponse> => {
     const id = (request as { id: string }).id;

@@ -4,16 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { ERROR_CODES, isGatewayError } from '../../src/errors.js';
-import { Gateway } from '../../src/gateway.js';
-import { silentLogger } from '../../src/ops/logger.js';
-import { DeviceSimulator } from '../../src/sim/index.js';
-import { startCloudBroker } from '../helpers/cloud-broker.js';
-import { ADAPTERS, loadTestSite, siteDocument, tempDir, until } from '../helpers/site.js';
-import { writeFile } from 'node:fs/promises';
-import { stringify } from 'yaml';
+import { agvRig } from '../helpers/agv-rig.js';
 
 async function rejectsWith(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
   await assert.rejects(promise, (err: unknown) => {
@@ -25,25 +17,7 @@ async function rejectsWith(promise: Promise<unknown>, code: string, pattern: Reg
 }
 
 test('writes: allowed points are written and read back; the rest is refused before reaching the device', async (t) => {
-  const tmp = await tempDir();
-  const cloud = await startCloudBroker();
-  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
-  assert.ok(model);
-  const sim = new DeviceSimulator({ model, port: 0, unitId: 1 });
-  await sim.start();
-  const doc = siteDocument({ cloudUrl: cloud.url, devices: [{ id: 'agv-01', model: model.id, port: sim.port, intervalMs: 200 }] });
-  (doc.devices as Record<string, unknown>[])[0]!.writable = ['target_station', 'max_speed', 'pause_requested', 'lights_on'];
-  const file = path.join(tmp.dir, 'site.yaml');
-  await writeFile(file, stringify(doc));
-  const gateway = new Gateway(await loadTestSite(file), silentLogger());
-  t.after(async () => {
-    await gateway.stop();
-    await sim.stop();
-    await cloud.stop();
-    await tmp.remove();
-  });
-  await gateway.start();
-  await until(() => gateway.status().devices[0]?.state === 'up', 'device connected');
+  const { gateway, sim } = await agvRig(t, { intervalMs: 200, writable: ['target_station', 'max_speed', 'pause_requested', 'lights_on'] });
 
   const readBack = await gateway.write('agv-01', 'target_station', 42, 'test');
   assert.equal(readBack.quality, 'good');
