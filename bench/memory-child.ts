@@ -3,6 +3,7 @@
  * waits for recovery, lets the heap settle and prints one JSON line with RSS and recovery time.
  * A separate process so the parent's own allocations do not blur the RSS figures.
  */
+import { readFileSync } from 'node:fs';
 import { LevelQueue } from '../src/queue/level-queue.js';
 
 const dir = process.argv[2];
@@ -17,5 +18,9 @@ await new Promise((r) => setTimeout(r, 500));
 globalThis.gc?.();
 await new Promise((r) => setTimeout(r, 200));
 const { rss, heapUsed } = process.memoryUsage();
-console.log(JSON.stringify({ depth: queue.stats().depth, recoveryMs, rss, heapUsed, batch: batch?.items.length ?? 0 }));
+// RSS splits into anonymous memory (heap, allocator) and file pages mapped from disk (LevelDB maps
+// its table files: pages read stay counted in RSS though the kernel can drop them at any time).
+const status = readFileSync('/proc/self/status', 'utf8');
+const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+console.log(JSON.stringify({ depth: queue.stats().depth, recoveryMs, rss, rssAnon: kb('RssAnon'), rssFile: kb('RssFile'), heapUsed, batch: batch?.items.length ?? 0 }));
 await queue.stop();

@@ -19,6 +19,8 @@ interface ChildFigures {
   readonly depth: number;
   readonly recoveryMs: number;
   readonly rss: number;
+  readonly rssAnon: number;
+  readonly rssFile: number;
   readonly heapUsed: number;
 }
 
@@ -57,6 +59,8 @@ export async function memory(): Promise<BenchResult[]> {
           'RSS empty MB': empty.rss / MB,
           'RSS backlog MB': full.rss / MB,
           'RSS difference MB (goal < 30)': (full.rss - empty.rss) / MB,
+          'of which anonymous MB': (full.rssAnon - empty.rssAnon) / MB,
+          'of which mapped files MB': (full.rssFile - empty.rssFile) / MB,
           'recovery ms (backlog)': Math.round(full.recoveryMs),
           'recovery ms (empty)': Math.round(empty.recoveryMs),
         },
