@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Sample } from '../src/model/sample.js';
+import { Level } from 'level';
 import { createQueue } from '../src/queue/index.js';
 import type { BenchResult } from './types.js';
 
@@ -35,6 +36,12 @@ async function fill(dir: string): Promise<void> {
   await q.stop();
 }
 
+async function dropCheckpoint(dir: string): Promise<void> {
+  const db = new Level<string, string>(dir);
+  await db.del('m!checkpoint');
+  await db.close();
+}
+
 function measure(dir: string): Promise<ChildFigures> {
   const child = path.join(import.meta.dirname, 'memory-child.ts');
   return new Promise((resolve, reject) => {
@@ -50,22 +57,22 @@ export async function memory(): Promise<BenchResult[]> {
   try {
     const empty = await measure(path.join(root, 'empty'));
     await fill(path.join(root, 'backlog'));
-    const full = await measure(path.join(root, 'backlog'));
-    return [
-      {
-        name: `memory: level queue with a ${BACKLOG} sample backlog vs empty (each in its own process)`,
-        figures: {
-          'backlog depth': full.depth,
-          'RSS empty MB': empty.rss / MB,
-          'RSS backlog MB': full.rss / MB,
-          'RSS difference MB (goal < 30)': (full.rss - empty.rss) / MB,
-          'of which anonymous MB': (full.rssAnon - empty.rssAnon) / MB,
-          'of which mapped files MB': (full.rssFile - empty.rssFile) / MB,
-          'recovery ms (backlog)': Math.round(full.recoveryMs),
-          'recovery ms (empty)': Math.round(empty.recoveryMs),
-        },
+    const clean = await measure(path.join(root, 'backlog'));
+    await dropCheckpoint(path.join(root, 'backlog')); // as after kill -9: the start scans every entry
+    const crashed = await measure(path.join(root, 'backlog'));
+    return [clean, crashed].map((full, i) => ({
+      name: `memory: level queue with a ${BACKLOG} sample backlog vs empty, ${i === 0 ? 'after a clean stop' : 'after a crash (full scan at start)'}`,
+      figures: {
+        'backlog depth': full.depth,
+        'RSS empty MB': empty.rss / MB,
+        'RSS backlog MB': full.rss / MB,
+        'RSS difference MB (goal < 30)': (full.rss - empty.rss) / MB,
+        'of which anonymous MB': (full.rssAnon - empty.rssAnon) / MB,
+        'of which mapped files MB': (full.rssFile - empty.rssFile) / MB,
+        'recovery ms (backlog)': Math.round(full.recoveryMs),
+        'recovery ms (empty)': Math.round(empty.recoveryMs),
       },
-    ];
+    }));
   } finally {
     await rm(root, { recursive: true, force: true });
   }

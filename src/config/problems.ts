@@ -100,6 +100,7 @@ export function problemsFromZod(file: string, issues: readonly Issue[], schema?:
 function keyHint(schema: z.ZodType, path: readonly PropertyKey[], keys: readonly string[]): string | undefined {
   const known = knownKeysAt(schema, path).filter((k) => k !== '$schema');
   if (known.length === 0) return undefined;
+  if (keys.some((k) => known.includes(k))) return 'this key belongs to another variant here (check transport, type or protocol)';
   const guesses = keys.map((k) => closest(k, known)).filter((g): g is string => g !== undefined);
   if (guesses.length > 0) return `did you mean ${guesses.map((g) => `"${g}"`).join(', ')}?`;
   return `allowed here: ${known.join(', ')}`;

@@ -14,6 +14,8 @@ import type { QueuedSample, Sample, Value } from '../model/sample.js';
 const SEQ_PREFIX = 's!';
 const SEQ_DIGITS = 16;
 export const META_SEQ_KEY = 'm!seq';
+/** Depth and bytes written at a clean stop and deleted at the next open (absent after a crash). */
+export const META_CHECKPOINT_KEY = 'm!checkpoint';
 /** Bounds that enclose every sample key (and no meta key). */
 export const FIRST_KEY = SEQ_PREFIX + '0'.repeat(SEQ_DIGITS);
 export const LAST_KEY = SEQ_PREFIX + 'f'.repeat(SEQ_DIGITS);

@@ -6,7 +6,7 @@
  */
 import { Level } from 'level';
 import { isGatewayError } from '../errors.js';
-import { CodecError, FIRST_KEY, LAST_KEY, META_SEQ_KEY, decodeSample, entrySize, keySeq, seqKey } from './codec.js';
+import { CodecError, FIRST_KEY, LAST_KEY, META_CHECKPOINT_KEY, META_SEQ_KEY, decodeSample, entrySize, keySeq, seqKey } from './codec.js';
 import { corruptError, ioError, openError } from './level-errors.js';
 import type { NewEntry, QueueStore, Recovered, StoredEntry } from './store.js';
 import { StoreQueue, type StoreQueueOptions } from './store-queue.js';
@@ -70,14 +70,47 @@ export class LevelStore implements QueueStore {
     await this.io('delete', (db) => db.batch(seqs.map((s) => ({ type: 'del' as const, key: seqKey(s) }))));
   }
 
-  async close(): Promise<void> {
+  async close(checkpoint?: { readonly depth: number; readonly bytes: number }): Promise<void> {
     const db = this.db;
     this.db = null;
-    if (db !== null) await db.close();
+    if (db === null) return;
+    if (checkpoint) await db.put(META_CHECKPOINT_KEY, JSON.stringify(checkpoint), { sync: true }).catch(() => undefined);
+    await db.close();
   }
 
   /** Counts what is stored (depth, bytes), finds the oldest entry and the sequence high-water mark. */
+  /**
+   * After a clean stop the checkpoint gives depth and bytes, and only the head entry is read: a large
+   * backlog is neither scanned (seconds) nor paged into memory. The checkpoint is deleted (synced)
+   * before anything else happens, so after a crash the next open finds none and scans every entry.
+   */
   private async recover(db: Db): Promise<Recovered> {
+    const checkpoint = await this.readCheckpoint(db);
+    if (checkpoint) {
+      await db.del(META_CHECKPOINT_KEY, { sync: true });
+      const [first] = await db.iterator({ gte: FIRST_KEY, lte: LAST_KEY, limit: 1 }).all();
+      const [last] = await db.keys({ gte: FIRST_KEY, lte: LAST_KEY, limit: 1, reverse: true }).all();
+      const head = first ? this.decode(first[0], first[1]) : null;
+      const lastSeq = Math.max(await this.readHighWater(db), last === undefined ? 0 : keySeq(last));
+      if ((head === null) === (checkpoint.depth === 0)) return { ...checkpoint, head, lastSeq };
+    }
+    return this.scan(db);
+  }
+
+  private async readCheckpoint(db: Db): Promise<{ depth: number; bytes: number } | undefined> {
+    const raw = await db.get(META_CHECKPOINT_KEY);
+    if (raw === undefined) return undefined;
+    let parsed: { depth?: unknown; bytes?: unknown };
+    try {
+      parsed = JSON.parse(raw) as { depth?: unknown; bytes?: unknown };
+    } catch {
+      return undefined; // unreadable: scan instead
+    }
+    const ok = Number.isSafeInteger(parsed.depth) && Number.isSafeInteger(parsed.bytes);
+    return ok ? { depth: parsed.depth as number, bytes: parsed.bytes as number } : undefined;
+  }
+
+  private async scan(db: Db): Promise<Recovered> {
     let lastSeq = await this.readHighWater(db);
     let depth = 0;
     let bytes = 0;

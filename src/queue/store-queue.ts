@@ -90,7 +90,7 @@ export class StoreQueue implements DurableQueue {
     await this.mutex.run(async () => {
       if (this.state === 'stopped') return;
       this.state = 'stopped';
-      await this.store.close();
+      await this.store.close(this.faulted ? undefined : { depth: this.depth, bytes: this.bytes });
     });
   }
 

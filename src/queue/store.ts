@@ -38,5 +38,9 @@ export interface QueueStore {
   removeRange(first: number, last: number): Promise<void>;
   /** Deletes exactly these entries. */
   removeSeqs(seqs: readonly number[]): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Closes the store. `checkpoint` (given on a clean stop) holds the exact depth and bytes, so the
+   * next open can skip scanning every entry; a store may ignore it.
+   */
+  close(checkpoint?: { readonly depth: number; readonly bytes: number }): Promise<void>;
 }

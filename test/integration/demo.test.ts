@@ -50,7 +50,7 @@ test('edgeway demo: data flows end to end, the summary reports it, Ctrl-C stops 
 
   const sub = start(['sub', '--url', `mqtt://127.0.0.1:${cloudPort}`, '--topic', 'edgeway/demo-site/#']);
   t.after(() => sub.child.kill('SIGKILL'));
-  await until(() => sub.lines.some((l) => /^edgeway\/demo-site\/data batch seq \d+\.\.\d+ \(\d+ samples\)/.test(l)), 'a batch seen by edgeway sub', 20_000);
+  await until(() => sub.lines.some((l) => /^edgeway\/demo-site\/data batch seq \d+\.\.\d+ \(\d+ samples(, deflate \d+ bytes)?\)/.test(l)), 'a batch seen by edgeway sub', 20_000);
   assert.ok(sub.lines.some((l) => l.startsWith('edgeway/demo-site/status {"state":"online"')), 'the retained online status');
   sub.child.kill('SIGINT');
   assert.equal(await sub.exit, 0);

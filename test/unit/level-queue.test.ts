@@ -175,7 +175,33 @@ describe('LevelQueue', () => {
     });
   });
 
-  it('an entry or a sequence mark it cannot read fails the start with QUEUE_CORRUPT', async () => {
+  it('a clean stop leaves a checkpoint: the next start reads only the head, and a damaged entry is reported when read', async () => {
+    const path = fresh();
+    const q = new LevelQueue(path, OPTS);
+    await q.start();
+    await q.append(samples(1, 5));
+    const before = q.stats();
+    await q.stop();
+    const db = new Level<string, string>(path);
+    assert.ok(await db.get('m!checkpoint'), 'written at the clean stop');
+    await db.put('s!0000000000000003', '{not json');
+    await db.close();
+    const q2 = new LevelQueue(path, OPTS);
+    await q2.start();
+    assert.deepEqual([q2.stats().depth, q2.stats().nextSeq], [before.depth, before.nextSeq]);
+    await assert.rejects(q2.begin(10), (err: unknown) => {
+      assert.ok(err instanceof GatewayError);
+      assert.equal(err.code, ERROR_CODES.QUEUE_CORRUPT);
+      assert.ok(err.message.includes(path));
+      return true;
+    });
+    await q2.stop();
+    const after = new Level<string, string>(path);
+    assert.ok(await after.get('m!checkpoint'), 'a later clean stop writes it again');
+    await after.close();
+  });
+
+  it('after a crash (no checkpoint), an entry or a sequence mark it cannot read fails the start with QUEUE_CORRUPT', async () => {
     for (const [key, value] of [['s!0000000000000002', '{not json'], ['m!seq', 'twelve']] as const) {
       const path = fresh();
       const q = new LevelQueue(path, OPTS);
@@ -183,6 +209,7 @@ describe('LevelQueue', () => {
       await q.append(samples(1, 3));
       await q.stop();
       const db = new Level<string, string>(path);
+      await db.del('m!checkpoint'); // as if the process had been killed: the next start scans every entry
       await db.put(key, value);
       await db.close();
       await assert.rejects(new LevelQueue(path, OPTS).start(), (err: unknown) => {
