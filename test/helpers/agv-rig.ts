@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/ops/logger.js';
-import { DeviceSimulator } from '../../src/sim/index.js';
+import { DeviceSimulator, startSimulators } from '../../src/sim/index.js';
 import { startCloudBroker, type CloudBroker } from './cloud-broker.js';
 import { ADAPTERS, loadTestSite, siteDocument, tempDir, until } from './site.js';
 
@@ -48,4 +48,19 @@ export async function agvRig(t: { after(fn: () => Promise<void>): void }, o: Agv
   await gateway.start();
   await until(() => gateway.status().devices[0]?.state === 'up', 'device connected');
   return { gateway, sim, cloud };
+}
+
+/** A simulated AGV-300 on an ephemeral port, and a temp dir; t.after stops the one and removes the other. */
+export async function agvSimulator(t: { after(fn: () => Promise<void>): void }, seed: number): Promise<{ sim: DeviceSimulator; dir: string }> {
+  const tmp = await tempDir();
+  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
+  if (!model) throw new Error('the shipped AGV model does not load');
+  const sims = await startSimulators([{ model, port: 0, unitId: 1 }], { seed });
+  const sim = sims.simulators[0];
+  if (!sim) throw new Error('no simulator started');
+  t.after(async () => {
+    await sims.stopAll();
+    await tmp.remove();
+  });
+  return { sim, dir: tmp.dir };
 }

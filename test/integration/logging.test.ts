@@ -4,14 +4,12 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { connect } from 'mqtt';
-import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/ops/logger.js';
-import { startSimulators } from '../../src/sim/index.js';
 import { startCloudBroker } from '../helpers/cloud-broker.js';
-import { ADAPTERS, loadTestSite, tempDir, until, writeSite } from '../helpers/site.js';
+import { loadTestSite, until, writeSite } from '../helpers/site.js';
+import { agvSimulator } from '../helpers/agv-rig.js';
 
 interface Line { level: number; msg: string; module?: string; device?: string }
 
@@ -21,16 +19,11 @@ function capture() {
 }
 
 async function runGateway(t: TestContext, extra: Record<string, unknown>, level: string, body: (gw: Gateway, brokerPort: number) => Promise<void>) {
-  const tmp = await tempDir();
-  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
-  assert.ok(model);
-  const sims = await startSimulators([{ model, port: 0, unitId: 1 }], { seed: 2 });
+  const { sim, dir } = await agvSimulator(t, 2);
   const cloud = await startCloudBroker({
     aedes: { authenticate: (_c, user, pass, done) => done(null, user === 'gw-user' && pass?.toString() === 'cloud-Secret-4711') },
   });
-  const sim = sims.simulators[0];
-  assert.ok(sim);
-  const file = await writeSite(tmp.dir, {
+  const file = await writeSite(dir, {
     cloudUrl: cloud.url,
     devices: [
       { id: 'agv-01', model: 'acme-robotics/agv-300', port: sim.port, intervalMs: 50 },
@@ -43,9 +36,7 @@ async function runGateway(t: TestContext, extra: Record<string, unknown>, level:
   const gateway = new Gateway({ ...site, config: { ...site.config, cloud: { ...site.config.cloud, username: 'gw-user', password: 'cloud-Secret-4711' } } }, out.logger(level));
   t.after(async () => {
     await gateway.stop();
-    await sims.stopAll();
     await cloud.stop();
-    await tmp.remove();
   });
   await gateway.start();
   await until(() => gateway.status().cloud.state === 'online' && gateway.status().queue.delivered > 0, 'delivering to the cloud');

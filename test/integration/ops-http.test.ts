@@ -4,13 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/ops/logger.js';
-import { startSimulators } from '../../src/sim/index.js';
 import { startCloudBroker } from '../helpers/cloud-broker.js';
-import { ADAPTERS, loadTestSite, tempDir, until, writeSite } from '../helpers/site.js';
+import { loadTestSite, until, writeSite } from '../helpers/site.js';
+import { agvSimulator } from '../helpers/agv-rig.js';
 
 const TOKEN = 'status-token-0123456789';
 
@@ -25,14 +23,9 @@ function series(text: string, name: string, labels: Record<string, string> = {})
 }
 
 test('ops HTTP: /metrics series, /healthz, /readyz and the status JSON of a running gateway', async (t) => {
-  const tmp = await tempDir();
-  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
-  assert.ok(model);
-  const sims = await startSimulators([{ model, port: 0, unitId: 1 }], { seed: 5 });
+  const { sim, dir } = await agvSimulator(t, 5);
   const cloud = await startCloudBroker();
-  const sim = sims.simulators[0];
-  assert.ok(sim);
-  const file = await writeSite(tmp.dir, {
+  const file = await writeSite(dir, {
     cloudUrl: cloud.url,
     devices: [
       { id: 'agv-01', model: 'acme-robotics/agv-300', port: sim.port, intervalMs: 50 },
@@ -43,9 +36,7 @@ test('ops HTTP: /metrics series, /healthz, /readyz and the status JSON of a runn
   const gateway = new Gateway(await loadTestSite(file), silentLogger());
   t.after(async () => {
     await gateway.stop();
-    await sims.stopAll();
     await cloud.stop();
-    await tmp.remove();
   });
   await gateway.start();
   const base = `http://127.0.0.1:${gateway.opsPort ?? 0}`;

@@ -9,13 +9,12 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { Gateway, STOP_BUDGET_MS } from '../../src/gateway.js';
 import { silentLogger } from '../../src/ops/logger.js';
 import { createQueue } from '../../src/queue/index.js';
-import { startSimulators } from '../../src/sim/index.js';
 import { startCloudBroker } from '../helpers/cloud-broker.js';
-import { ADAPTERS, loadTestSite, REPO, tempDir, until, writeSite } from '../helpers/site.js';
+import { loadTestSite, REPO, until, writeSite } from '../helpers/site.js';
+import { agvSimulator } from '../helpers/agv-rig.js';
 
 /** A "cloud" that accepts connections and never says a word. */
 async function hangingCloud(): Promise<{ url: string; stop(): Promise<void> }> {
@@ -36,23 +35,16 @@ async function hangingCloud(): Promise<{ url: string; stop(): Promise<void> }> {
 }
 
 test('SIGTERM: edgeway run stops in bounded time with a hung cloud and keeps every accepted sample', async (t) => {
-  const tmp = await tempDir();
-  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
-  assert.ok(model);
-  const sims = await startSimulators([{ model, port: 0, unitId: 1 }], { seed: 9 });
+  const { sim, dir } = await agvSimulator(t, 9);
   const cloud = await hangingCloud();
-  const sim = sims.simulators[0];
-  assert.ok(sim);
-  const file = await writeSite(tmp.dir, {
+  const file = await writeSite(dir, {
     cloudUrl: cloud.url,
     devices: [{ id: 'agv-01', model: 'acme-robotics/agv-300', port: sim.port, intervalMs: 20 }],
     gateway: { summaryInterval: 100 },
     extra: { log: { level: 'info' } },
   });
   t.after(async () => {
-    await sims.stopAll();
     await cloud.stop();
-    await tmp.remove();
   });
 
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/main.ts'), 'run', '-c', file], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -77,7 +69,7 @@ test('SIGTERM: edgeway run stops in bounded time with a hung cloud and keeps eve
   assert.equal(stopped.delivered, 0, 'the hung cloud acknowledged nothing');
   assert.equal(stopped.queued, accepted);
 
-  const queue = createQueue('level', { path: path.join(tmp.dir, 'data', 'queue'), maxBytes: 1024 ** 3, maxAgeMs: 0, overflow: 'drop-oldest', sync: false });
+  const queue = createQueue('level', { path: path.join(dir, 'data', 'queue'), maxBytes: 1024 ** 3, maxAgeMs: 0, overflow: 'drop-oldest', sync: false });
   await queue.start();
   t.after(() => queue.stop());
   assert.equal(queue.stats().depth, accepted, 'every accepted sample is on disk');
@@ -88,21 +80,14 @@ test('SIGTERM: edgeway run stops in bounded time with a hung cloud and keeps eve
 });
 
 test('gateway.stop() resolves within the stop budget when the cloud takes messages but never acknowledges them', async (t) => {
-  const tmp = await tempDir();
-  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
-  assert.ok(model);
-  const sims = await startSimulators([{ model, port: 0, unitId: 1 }], { seed: 4 });
+  const { sim, dir } = await agvSimulator(t, 4);
   // Publishes are never authorised nor refused: no PUBACK ever comes.
   const cloud = await startCloudBroker({ aedes: { authorizePublish: () => undefined } });
-  const sim = sims.simulators[0];
-  assert.ok(sim);
-  const file = await writeSite(tmp.dir, { cloudUrl: cloud.url, devices: [{ id: 'agv-01', model: 'acme-robotics/agv-300', port: sim.port, intervalMs: 20 }] });
+  const file = await writeSite(dir, { cloudUrl: cloud.url, devices: [{ id: 'agv-01', model: 'acme-robotics/agv-300', port: sim.port, intervalMs: 20 }] });
   const gateway = new Gateway(await loadTestSite(file), silentLogger());
   t.after(async () => {
     await gateway.stop();
-    await sims.stopAll();
     await cloud.stop();
-    await tmp.remove();
   });
   await gateway.start();
   await until(() => gateway.status().cloud.inFlight > 0 && gateway.status().queue.added >= 200, 'batches in flight, never acknowledged');
@@ -111,7 +96,7 @@ test('gateway.stop() resolves within the stop budget when the cloud takes messag
   const stopping = gateway.stop().then(() => (done = true));
   await until(() => done, 'gateway.stop() resolves', STOP_BUDGET_MS + 2_000);
   await stopping;
-  const queue = createQueue('level', { path: path.join(tmp.dir, 'data', 'queue'), maxBytes: 1024 ** 3, maxAgeMs: 0, overflow: 'drop-oldest', sync: false });
+  const queue = createQueue('level', { path: path.join(dir, 'data', 'queue'), maxBytes: 1024 ** 3, maxAgeMs: 0, overflow: 'drop-oldest', sync: false });
   await queue.start();
   t.after(() => queue.stop());
   assert.ok(queue.stats().depth >= 200, 'unacknowledged samples stay in the queue');
