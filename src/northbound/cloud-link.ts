@@ -11,7 +11,8 @@
  */
 import type { Logger } from '../ops/logger.js';
 import type { DurableQueue, QueueStats } from '../queue/types.js';
-import { CloudConnection, type CloudLinkState, type LinkChannel } from './connection.js';
+import { ERROR_CODES, errorMessage, GatewayError } from '../errors.js';
+import { CloudConnection, type CloudLinkState, type IncomingMessage, type LinkChannel, type PublishProperties } from './connection.js';
 import { withDeadline } from './deadline.js';
 import { Drainer } from './drain.js';
 import { healthMessage } from './health.js';
@@ -23,6 +24,10 @@ import { cloudTopics, type CloudTopics } from './topics.js';
 export type { CloudLinkOptions } from './options.js';
 export type { CloudLinkState } from './connection.js';
 export type { LinkError } from './link-errors.js';
+export type { IncomingMessage, PublishProperties } from './connection.js';
+
+/** Handles messages on one subscribed filter; must not throw (errors are logged). */
+export type CloudMessageHandler = (message: IncomingMessage) => void;
 
 export interface CloudLinkStats {
   readonly state: CloudLinkState;
@@ -59,6 +64,9 @@ export class CloudLink {
   private healthTimer: NodeJS.Timeout | undefined;
   private startedAt = new Date(0);
   private stopPromise: Promise<void> | undefined;
+  /** Control-plane subscriptions (commands, desired config): filter -> handler, made on every connection. */
+  private readonly subscriptions = new Map<string, CloudMessageHandler>();
+  private readonly onlineListeners = new Set<() => void>();
 
   constructor(
     options: CloudLinkOptions,
@@ -102,6 +110,42 @@ export class CloudLink {
     return this.stopPromise;
   }
 
+  /** `<prefix>/<gatewayId>`: the root of this gateway's cloud topics. */
+  get topicRoot(): string {
+    return `${this.opts.topicPrefix}/${this.opts.gatewayId}`;
+  }
+
+  /**
+   * Subscribes (QoS 1) to `filter` on the current connection and on every later one (the session
+   * is clean, so each connection subscribes again; a retained message is delivered again then).
+   * Returns the unsubscribe function. One handler per filter.
+   */
+  subscribe(filter: string, handler: CloudMessageHandler): () => void {
+    this.subscriptions.set(filter, handler);
+    const channel = this.channel;
+    if (channel?.open === true) this.subscribeOn(channel, [filter]);
+    return () => {
+      if (this.subscriptions.get(filter) === handler) this.subscriptions.delete(filter);
+    };
+  }
+
+  /** Called after each connection is accepted and its subscriptions are requested. */
+  onOnline(listener: () => void): () => void {
+    this.onlineListeners.add(listener);
+    return () => this.onlineListeners.delete(listener);
+  }
+
+  /**
+   * A control-plane publish (command answers, reported config), QoS 1, JSON content type on MQTT 5.
+   * Rejects with EW_CLOUD_UNREACHABLE when the link is not online: control messages are not queued.
+   */
+  async publish(topic: string, payload: Buffer | string, options: { retain?: boolean; properties?: PublishProperties } = {}): Promise<void> {
+    const channel = this.channel;
+    if (channel?.open !== true) throw new GatewayError(ERROR_CODES.CLOUD_UNREACHABLE, 'cloud link is not online', { retryable: true });
+    const properties = { contentType: 'application/json', payloadFormatIndicator: true, ...options.properties };
+    await channel.publish(topic, typeof payload === 'string' ? Buffer.from(payload) : payload, options.retain ?? false, properties);
+  }
+
   /** Called by the gateway after each append: wakes the drain loop. */
   notify(): void {
     if (this.state === 'online') this.parts?.drainer.kick();
@@ -127,21 +171,46 @@ export class CloudLink {
       healthy: () => this.parts?.connection.markHealthy(),
     };
     const drainer = new Drainer({ ...this.opts, dataTopic: topics.data }, this.queue, this.log, drainEvents);
-    const events = { online: (c: LinkChannel) => this.onOnline(c), offline: () => this.onOffline() };
+    const events = { online: (c: LinkChannel) => this.onLinkOnline(c), offline: () => this.onOffline(), message: (m: IncomingMessage) => this.onMessage(m) };
     const connection = new CloudConnection(this.opts, will, events, this.log);
     return { topics, connection, drainer };
   }
 
-  private onOnline(channel: LinkChannel): void {
+  private onLinkOnline(channel: LinkChannel): void {
     const parts = this.parts;
     if (parts === undefined) return;
     this.channel = channel;
+    this.subscribeOn(channel, [...this.subscriptions.keys()]);
+    for (const listener of this.onlineListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.log.warn({ err: errorMessage(err) }, 'cloud online listener failed');
+      }
+    }
     const backlog = this.backlog();
     this.log.info({ backlog }, 'cloud link draining');
     const status = onlineStatus(this.opts.gatewayId, this.opts.version, this.startedAt, Date.now(), backlog);
     void this.publishStatus(parts, channel, status);
     parts.drainer.attach(channel);
     this.startHealth(parts, channel);
+  }
+
+  private subscribeOn(channel: LinkChannel, filters: string[]): void {
+    channel.subscribe(filters).catch((err: unknown) => {
+      if (channel.open) this.log.warn({ err: errorMessage(err), filters }, 'cloud subscription failed; commands and remote config are not received');
+    });
+  }
+
+  /** Exact filters only (no wildcards are used by the control plane). */
+  private onMessage(message: IncomingMessage): void {
+    const handler = this.subscriptions.get(message.topic);
+    if (handler === undefined) return;
+    try {
+      handler(message);
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err), topic: message.topic }, 'cloud message handler failed');
+    }
   }
 
   private onOffline(): void {

@@ -32,8 +32,22 @@ export interface LinkChannel {
    * PUBACK carries a failure reason code (the error's numeric `code`). `properties` are sent on MQTT 5 only.
    */
   publish(topic: string, payload: Buffer, retain?: boolean, properties?: PublishProperties): Promise<void>;
+  /** QoS 1 subscriptions on this connection (the session is clean: made again on every connection). */
+  subscribe(filters: readonly string[]): Promise<void>;
   /** Drops the connection at once (no DISCONNECT, so the will fires); a reconnect follows. */
   abort(): void;
+}
+
+/** An incoming message on a subscribed topic, with the MQTT 5 properties a request/response needs. */
+export interface IncomingMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly retain: boolean;
+  /** MQTT 5 only. */
+  readonly responseTopic?: string;
+  readonly correlationData?: Buffer;
+  /** MQTT 5 Message Expiry Interval left when the broker forwarded it, seconds. */
+  readonly messageExpiryInterval?: number;
 }
 
 export type PublishProperties = NonNullable<IClientPublishOptions['properties']>;
@@ -42,6 +56,8 @@ export interface ConnectionEvents {
   online(channel: LinkChannel): void;
   /** The channel given to `online` is closed; not called for attempts that never got online. */
   offline(): void;
+  /** A message on one of the subscribed filters. */
+  message?(message: IncomingMessage): void;
 }
 
 export interface ConnectionStats {
@@ -68,6 +84,13 @@ class Attempt implements LinkChannel {
   async publish(topic: string, payload: Buffer, retain = false, properties?: PublishProperties): Promise<void> {
     const extra = this.v5 && properties !== undefined ? { properties } : {};
     await this.client.publishAsync(topic, payload, { qos: 1, retain, ...extra });
+  }
+
+  async subscribe(filters: readonly string[]): Promise<void> {
+    if (filters.length === 0) return;
+    const granted = await this.client.subscribeAsync([...filters], { qos: 1 });
+    const refused = granted.filter((g) => g.qos === 128);
+    if (refused.length > 0) throw new Error(`subscription refused by the broker: ${refused.map((g) => g.topic).join(', ')}`);
   }
 
   abort(): void {
@@ -150,6 +173,16 @@ export class CloudConnection {
       attempt.client.on('connect', (connack) => this.onConnect(attempt, connack));
       attempt.client.on('error', (err) => this.onError(attempt, err));
       attempt.client.on('close', () => this.onClose(attempt));
+      attempt.client.on('message', (topic, payload, packet) => {
+        if (attempt !== this.attempt) return;
+        const p = packet.properties;
+        this.events.message?.({
+          topic, payload, retain: packet.retain,
+          ...(p?.responseTopic === undefined ? {} : { responseTopic: p.responseTopic }),
+          ...(p?.correlationData === undefined ? {} : { correlationData: p.correlationData }),
+          ...(p?.messageExpiryInterval === undefined ? {} : { messageExpiryInterval: p.messageExpiryInterval }),
+        });
+      });
       attempt.client.connect();
       disableNagle(attempt.client);
     } catch (err) {
