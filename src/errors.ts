@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   COMMAND_INVALID: 'EW_COMMAND_INVALID', // a local command request that does not match its schema
   DEVICE_UNKNOWN: 'EW_DEVICE_UNKNOWN', // no enabled device (or no point) of that name
   COMMAND_BUSY: 'EW_COMMAND_BUSY', // too many local commands in flight; try again
+  // diagnostics for cloud commands
+  LOGS_UNAVAILABLE: 'EW_LOGS_UNAVAILABLE', // this gateway was started without the recent-logs ring
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

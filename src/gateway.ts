@@ -34,8 +34,15 @@ import { GatewayMetrics } from './ops/metrics.js';
 import type { OpsSnapshot, OpsSource, Readiness } from './ops/ops-source.js';
 import { JobScheduler, type JobStatus } from './scheduler/jobs.js';
 import { runScheduleAction } from './scheduler/actions.js';
+import type { LogQuery, LogRing } from './ops/log-ring.js';
 
 export type GatewayStatus = OpsSnapshot;
+
+/** What a Gateway gets besides its site and logger; everything optional. */
+export interface GatewayOptions {
+  /** The ring the logger also writes to (createLogger's `ring`): answers recentLogs(). */
+  readonly logs?: LogRing;
+}
 
 /** `stop()` resolves within this, even when the cloud or a device hangs. */
 export const STOP_BUDGET_MS = 10_000;
@@ -67,6 +74,7 @@ export class Gateway implements OpsSource {
   constructor(
     private readonly site: LoadedSite,
     private readonly logger: Logger,
+    private readonly options: GatewayOptions = {},
   ) {}
 
   get brokerPort(): number | undefined {
@@ -367,5 +375,14 @@ export class Gateway implements OpsSource {
     if (this.started) log.info({ accepted: final?.added, delivered: final?.delivered, queued: final?.depth, nextSeq: final?.nextSeq }, 'gateway stopped');
     this.started = false;
     this.stopping = false;
+  }
+
+  // --- diagnostics for cloud commands (thin: the logic lives in ops/ and config/) ---
+
+  /** The newest log lines (already redacted), oldest first; see ops/log-ring.ts for limits. */
+  recentLogs(q: LogQuery): unknown[] {
+    const ring = this.options.logs;
+    if (!ring) throw new GatewayError(ERROR_CODES.LOGS_UNAVAILABLE, 'recent logs are not kept by this gateway (started without a log ring)');
+    return ring.query(q);
   }
 }
