@@ -35,6 +35,7 @@ import type { OpsSnapshot, OpsSource, Readiness } from './ops/ops-source.js';
 import { JobScheduler, type JobStatus } from './scheduler/jobs.js';
 import { runScheduleAction } from './scheduler/actions.js';
 import type { LogQuery, LogRing } from './ops/log-ring.js';
+import { effectiveConfig, type EffectiveConfig } from './ops/effective-config.js';
 
 export type GatewayStatus = OpsSnapshot;
 
@@ -384,5 +385,10 @@ export class Gateway implements OpsSource {
     const ring = this.options.logs;
     if (!ring) throw new GatewayError(ERROR_CODES.LOGS_UNAVAILABLE, 'recent logs are not kept by this gateway (started without a log ring)');
     return ring.query(q);
+  }
+
+  /** The running config with secrets hidden, and the models in use with their fingerprints. */
+  effectiveConfig(): EffectiveConfig {
+    return effectiveConfig(this.site);
   }
 }
