@@ -36,6 +36,8 @@ import { JobScheduler, type JobStatus } from './scheduler/jobs.js';
 import { runScheduleAction } from './scheduler/actions.js';
 import type { LogQuery, LogRing } from './ops/log-ring.js';
 import { effectiveConfig, type EffectiveConfig } from './ops/effective-config.js';
+import { statusReport, type StatusReport } from './ops/status-report.js';
+import type { RawReadRequest, RawReadResult } from './southbound/modbus/raw-read.js';
 
 export type GatewayStatus = OpsSnapshot;
 
@@ -66,6 +68,8 @@ export class Gateway implements OpsSource {
   private readonly deadband = new DeadbandFilter((device, point) => this.deadbands.get(`${device}/${point}`));
   private appendFailures = 0;
   private started = false;
+  /** When start() finished (for uptime in the status report). */
+  private startedAt = 0;
   private stopping = false;
   private readonly lastValues = new LastValues();
   private jobs: JobScheduler | undefined;
@@ -121,6 +125,7 @@ export class Gateway implements OpsSource {
     this.jobs = new JobScheduler(config.schedules, (action, by) => runScheduleAction(action, by, this), path.join(this.site.paths.dataDir, 'schedules.json'), this.moduleLog('gateway').child({ component: 'schedules' }));
     await this.jobs.start();
     this.started = true;
+    this.startedAt = Date.now();
     this.moduleLog('gateway').info({ gateway: config.gateway.id, devices: this.runners.length, version: VERSION }, 'gateway started');
   }
 
@@ -390,5 +395,29 @@ export class Gateway implements OpsSource {
   /** The running config with secrets hidden, and the models in use with their fingerprints. */
   effectiveConfig(): EffectiveConfig {
     return effectiveConfig(this.site);
+  }
+
+  /**
+   * One raw Modbus read for diagnosis (`{ table, address, count }`), through the device's bus like
+   * its polls: raw words or bits plus every interpretation `edgeway probe` shows.
+   */
+  async rawRead(deviceId: string, req: RawReadRequest): Promise<RawReadResult> {
+    const runner = this.runners.find((r) => r.id === deviceId);
+    if (runner) return runner.rawRead(req);
+    const device = this.site.devices.find((d) => d.config.id === deviceId);
+    if (device && !isModbusDevice(device)) throw new GatewayError(ERROR_CODES.COMMAND_INVALID, `${deviceId} is an MQTT device: raw reads are for Modbus devices`);
+    if (device) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `device ${deviceId} is not running`, { retryable: true });
+    throw unknownPoint(deviceId);
+  }
+
+  /** Versions, uptime, devices (with degradation), cloud link, queue, broker, buses, jobs: JSON-ready. */
+  statusReport(now = Date.now()): StatusReport {
+    return statusReport({
+      version: VERSION, node: process.version, startedAt: this.startedAt, now, snapshot: this.status(),
+      runners: this.runners.map((r) => ({ id: r.id, stats: r.stats() })), mqttDevices: this.mqttDeviceStats(),
+      buses: this.busStats(), schedules: this.schedules(),
+      ...(this.commands ? { localCommands: this.commands.stats() } : {}),
+      ...(this.options.logs ? { logs: this.options.logs.stats() } : {}),
+    });
   }
 }
