@@ -94,3 +94,15 @@ test('restartDevice gives one device a fresh runner and leaves the others alone'
   await until(() => cycles('agv-01') >= 2, 'agv-01 polls again');
   await assert.rejects(gateway.restartDevice('nope'), { code: 'EW_DEVICE_UNKNOWN' });
 });
+
+test('applySite restarts the schedules only when they changed', async (t) => {
+  const { gateway, device, write } = await rig(t);
+  assert.deepEqual(gateway.schedules(), []);
+  const schedules = [{ name: 'hourly-meter', cron: '0 * * * *', action: { type: 'poll', device: 'agv-01' } }];
+  const report = await gateway.applySite(await write('next.yaml', [device(1), device(2)], { schedules }));
+  assert.deepEqual(report.reloaded, ['schedules']);
+  assert.deepEqual(gateway.schedules().map((j) => j.name), ['hourly-meter']);
+  const again = await gateway.applySite(await write('same.yaml', [device(1), device(2)], { schedules }));
+  assert.deepEqual(again.reloaded, []);
+  assert.deepEqual(again.unchanged, ['agv-01', 'agv-02']);
+});
