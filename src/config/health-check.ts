@@ -23,7 +23,9 @@ export function healthProblems(before: HealthView, report: ApplyReport, now: Hea
   const wasUp = new Set(before.devices.filter((d) => d.state === 'up').map((d) => d.id));
   const problems: RemoteProblem[] = [];
   for (const d of now.devices) {
-    const why = fresh.has(d.id) ? (d.cycles < 1 ? 'has not completed a poll cycle' : undefined) : wasUp.has(d.id) && d.state !== 'up' ? `was up before the change and is ${d.state} now` : undefined;
+    // `cycles` counts every cycle, failed ones too: a good cycle is one that is not in failedCycles.
+    const polled = d.cycles - d.failedCycles >= 1 && d.state === 'up';
+    const why = fresh.has(d.id) ? (polled ? undefined : 'has not completed a good poll cycle') : wasUp.has(d.id) && d.state !== 'up' ? `was up before the change and is ${d.state} now` : undefined;
     if (why === undefined) continue;
     const code = /\bEW_[A-Z_]+\b/.exec(d.lastError ?? '')?.[0] ?? (d.state === 'up' ? undefined : 'EW_DEVICE_DISCONNECTED');
     problems.push({
