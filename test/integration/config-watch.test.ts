@@ -71,7 +71,7 @@ test('an invalid edit keeps the running config and reports every problem with fi
   const r = await rig(t);
   const running = r.gateway.currentSite;
   const bad = r.doc([r.device(1), r.device(2)]);
-  const devices = bad.devices as Record<string, Record<string, unknown>>[];
+  const devices = bad.devices as Record<string, unknown>[];
   (devices[0]!.connection as Record<string, unknown>).port = 'five-oh-two';
   devices[1]!.modle = 'typo';
   await r.save(stringify(bad));

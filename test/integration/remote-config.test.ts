@@ -29,7 +29,7 @@ async function rig(t: { after(fn: () => Promise<void>): void }, healthGrace = 50
   if (!model) throw new Error('the shipped AGV model does not load');
   const sims = await startSimulators([1, 2].map(() => ({ model, port: 0, unitId: 1 })), { seed: 11 });
   const device = (n: number, port = sims.simulators[n - 1]?.port ?? 0): TestDevice => ({ id: `agv-0${n}`, model: model.id, port, intervalMs: 100 });
-  const doc = (devices: TestDevice[], cloudUrl = cloud.url) => {
+  const doc = (devices: TestDevice[], cloudUrl = cloud.url): Record<string, unknown> => {
     const d = siteDocument({ cloudUrl, devices, gateway: { watchConfig: false } });
     return { ...d, cloud: { ...(d.cloud as object), url: cloudUrl, remoteConfig: { enabled: true, healthGrace } } };
   };
