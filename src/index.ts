@@ -39,9 +39,11 @@ export {
   desiredConfigSchema,
   reportedConfigSchema,
   remoteProblemSchema,
+  localConfigStatusSchema,
   type DesiredConfig,
   type ReportedConfig,
   type RemoteProblem,
+  type LocalConfigReport,
 } from './config/remote-payload.js';
 export { ERROR_CODES, GatewayError, isGatewayError, type ErrorCode } from './errors.js';
 export type { Sample, Value, Quality } from './model/sample.js';

@@ -8,7 +8,8 @@ import type { BootSite } from './boot.js';
 import { configStateDir } from './last-good.js';
 import type { Reconfigurable } from './reconfigure.js';
 import { RemoteConfig, type ControlLink } from './remote-config.js';
-import { SiteWatch } from './watch.js';
+import type { LocalConfigReport } from './remote-payload.js';
+import { SiteWatch, type LocalConfigStatus } from './watch.js';
 
 export interface ConfigControl {
   readonly remote: RemoteConfig | undefined;
@@ -31,16 +32,35 @@ export async function startConfigControl(
     await remote.start();
   }
   let watch: SiteWatch | undefined;
+  let offOnline: (() => void) | undefined;
   if (local.config.gateway.watchConfig) {
-    watch = new SiteWatch({ target: gateway, file, logger });
+    // The outcome of the last on-site edit is also retained on <root>/config/local, so the cloud sees it.
+    let last: string | undefined;
+    const publish = () => {
+      if (last !== undefined) link?.publish(`${link.topicRoot}/config/local`, last, { retain: true }).catch(() => undefined);
+    };
+    offOnline = link?.onOnline(publish);
+    watch = new SiteWatch({ target: gateway, file, logger, onStatus: (s) => {
+      last = JSON.stringify(localReport(s));
+      publish();
+    } });
     await watch.start(local.paths.models);
   }
   return {
     remote,
     watch,
     stop: async () => {
+      offOnline?.();
       await watch?.stop();
       await remote?.stop();
     },
+  };
+}
+
+function localReport(s: LocalConfigStatus): LocalConfigReport {
+  return {
+    file: s.file, state: s.state, ts: s.ts,
+    ...(s.problems === undefined ? {} : { problems: [...s.problems] }),
+    ...(s.report !== undefined && s.report.restartRequired.length > 0 ? { restartRequired: [...s.report.restartRequired] } : {}),
   };
 }

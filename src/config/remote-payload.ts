@@ -5,6 +5,7 @@
  *
  *   <root>/config/desired   { version, site: <site config as JSON>, models?: { "<vendor>/<model>": <model as JSON> } }
  *   <root>/config/reported  { version, state: applying|applied|rejected|rolled-back, problems?, restartRequired?, reason?, ts }
+ *   <root>/config/local     { file, state: applied|invalid|failed, problems?, restartRequired?, ts }: the last on-site edit
  */
 import { z } from 'zod';
 import { formatPath, problemsFromZod } from './problems.js';
@@ -50,6 +51,16 @@ export const reportedConfigSchema = z.object({
   ts: z.int().describe('ms since the Unix epoch'),
 });
 export type ReportedConfig = z.output<typeof reportedConfigSchema>;
+
+/** Retained on <root>/config/local after each edit of the site file or a model file on site (watch.ts). */
+export const localConfigStatusSchema = z.object({
+  file: z.string().describe('the site file'),
+  state: z.enum(['applied', 'invalid', 'failed']).describe('invalid: the edit has problems and the running config was kept'),
+  problems: z.array(z.string()).optional().describe('"file:line: path: message (hint)" for each problem'),
+  restartRequired: z.array(z.string()).optional(),
+  ts: z.int(),
+});
+export type LocalConfigReport = z.output<typeof localConfigStatusSchema>;
 
 export type DesiredParse =
   | { readonly ok: true; readonly desired: DesiredConfig }

@@ -10,7 +10,9 @@ import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadModbusModelFile } from '../../src/catalog/load.js';
-import { SiteWatch, type LocalConfigStatus } from '../../src/config/watch.js';
+import { startConfigControl, type ConfigControl } from '../../src/config/control.js';
+import { localConfigStatusSchema } from '../../src/config/remote-payload.js';
+import type { LocalConfigStatus } from '../../src/config/watch.js';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/ops/logger.js';
 import { startSimulators } from '../../src/sim/index.js';
@@ -38,28 +40,35 @@ async function rig(t: { after(fn: () => Promise<void>): void }) {
   await writeFile(file, stringify(doc([device(1), device(2)])));
   const site = await loadTestSite(file);
   const gateway = new Gateway(site, silentLogger());
-  const statuses: LocalConfigStatus[] = [];
-  const watch = new SiteWatch({ target: gateway, file, logger: silentLogger(), debounceMs: 100, onStatus: (s) => statuses.push(s) });
+  const published = cloud.tap('edgeway/e2e/config/local');
+  const started: { control?: ConfigControl } = {};
   t.after(async () => {
-    await watch.stop();
+    await started.control?.stop();
     await gateway.stop();
+    await published.stop();
     await sims.stopAll();
     await cloud.stop();
     await tmp.remove();
   });
   await gateway.start();
-  await watch.start(site.paths.models);
+  const control = await startConfigControl(gateway, file, { ok: true, site, local: site, source: 'local', reason: 'test' }, silentLogger());
+  started.control = control;
+  assert.ok(control.watch, 'gateway.watchConfig is on by default');
+  const watch = control.watch;
+  /** Edits handled so far (each is retained on config/local in the cloud) and the watcher's last status. */
+  const handled = () => published.messages.length;
+  const last = (): LocalConfigStatus | undefined => watch.status;
   const cycles = (id: string) => gateway.health().devices.find((d) => d.id === id)?.cycles ?? -1;
   await until(() => cycles('agv-01') >= 2 && cycles('agv-02') >= 2, 'both devices poll');
-  return { gateway, watch, statuses, device, doc, save, file, siteModels, cycles };
+  return { gateway, handled, last, published, device, doc, save, file, siteModels, cycles };
 }
 
 test('a valid edit of the site file is hot-applied: only the changed device restarts', async (t) => {
   const r = await rig(t);
   const before = r.cycles('agv-01');
   await r.save(stringify(r.doc([r.device(1), r.device(2, 250)])));
-  await until(() => r.statuses.length > 0, 'the edit is handled');
-  const status = r.statuses[0];
+  await until(() => r.handled() > 0, 'the edit is handled');
+  const status = r.last();
   assert.equal(status?.state, 'applied');
   assert.deepEqual(status.report?.restarted, ['agv-02']);
   assert.deepEqual(status.report?.unchanged, ['agv-01']);
@@ -75,8 +84,8 @@ test('an invalid edit keeps the running config and reports every problem with fi
   (devices[0]!.connection as Record<string, unknown>).port = 'five-oh-two';
   devices[1]!.modle = 'typo';
   await r.save(stringify(bad));
-  await until(() => r.statuses.length > 0, 'the edit is handled');
-  const status = r.statuses[0];
+  await until(() => r.handled() > 0, 'the edit is handled');
+  const status = r.last();
   assert.equal(status?.state, 'invalid');
   const problems = status.problems ?? [];
   assert.ok(problems.length >= 2, problems.join('\n'));
@@ -84,14 +93,17 @@ test('an invalid edit keeps the running config and reports every problem with fi
   assert.ok(problems.some((p) => p.includes('devices[0].connection.port')), problems.join('\n'));
   assert.ok(problems.some((p) => p.includes('devices[1]') && p.includes('"modle"')), problems.join('\n'));
   assert.equal(r.gateway.currentSite, running, 'the running config is kept');
+  const cloudCopy = localConfigStatusSchema.parse(JSON.parse(r.published.messages[0]?.payload.toString() ?? '{}'));
+  assert.equal(cloudCopy.state, 'invalid');
+  assert.deepEqual(cloudCopy.problems, problems, 'the cloud sees the same problems (retained on config/local)');
   const now = r.cycles('agv-01');
   await until(() => r.cycles('agv-01') > now, 'agv-01 keeps polling');
 
   // Saving the same content again is not a new edit; fixing the file applies it.
   await r.save(stringify(r.doc([r.device(1), r.device(2)])));
-  await until(() => r.statuses.length > 1, 'the fixed file is handled');
-  assert.equal(r.statuses[1]?.state, 'applied');
-  assert.deepEqual(r.statuses[1]?.report?.unchanged, ['agv-01', 'agv-02']);
+  await until(() => r.handled() > 1, 'the fixed file is handled');
+  assert.equal(r.last()?.state, 'applied');
+  assert.deepEqual(r.last()?.report?.unchanged, ['agv-01', 'agv-02']);
 });
 
 test('an edit of a model file restarts the devices of that model', async (t) => {
@@ -100,7 +112,7 @@ test('an edit of a model file restarts the devices of that model', async (t) => 
   const text = await readFile(modelFile, 'utf8');
   assert.match(text, /^maxGap: 6$/m);
   await writeFile(modelFile, text.replace(/^maxGap: 6$/m, 'maxGap: 2'));
-  await until(() => r.statuses.length > 0, 'the model edit is handled');
-  assert.equal(r.statuses[0]?.state, 'applied');
-  assert.deepEqual(r.statuses[0]?.report?.restarted, ['agv-01', 'agv-02']);
+  await until(() => r.handled() > 0, 'the model edit is handled');
+  assert.equal(r.last()?.state, 'applied');
+  assert.deepEqual(r.last()?.report?.restarted, ['agv-01', 'agv-02']);
 });

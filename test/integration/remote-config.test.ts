@@ -11,7 +11,7 @@ import { connect } from 'mqtt';
 import { stringify } from 'yaml';
 import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { chooseBootSite } from '../../src/config/boot.js';
-import { startConfigControl } from '../../src/config/control.js';
+import { startConfigControl, type ConfigControl } from '../../src/config/control.js';
 import { reportedConfigSchema, type ReportedConfig } from '../../src/config/remote-payload.js';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/ops/logger.js';
@@ -39,8 +39,9 @@ async function rig(t: { after(fn: () => Promise<void>): void }, healthGrace = 50
   if (!boot.ok) throw new Error('test site does not load');
   const gateway = new Gateway(boot.site, silentLogger());
   const reported = cloud.tap(`${ROOT}/config/reported`);
+  const started: { control?: ConfigControl } = {};
   t.after(async () => {
-    await control.stop();
+    await started.control?.stop();
     await gateway.stop();
     await reported.stop();
     await sims.stopAll();
@@ -49,6 +50,7 @@ async function rig(t: { after(fn: () => Promise<void>): void }, healthGrace = 50
   });
   await gateway.start();
   const control = await startConfigControl(gateway, file, boot, silentLogger());
+  started.control = control;
   const cycles = (id: string) => gateway.health().devices.find((d) => d.id === id)?.cycles ?? -1;
   await until(() => cycles('agv-01') >= 2 && gateway.health().cloud === 'online', 'agv-01 polls and the cloud link is online');
   const reports = (): ReportedConfig[] => reported.messages.map((m) => reportedConfigSchema.parse(JSON.parse(m.payload.toString())));
