@@ -3,6 +3,7 @@
  * broker and durable queue, and a stand-in cloud broker — with a one-line summary every few seconds.
  */
 import path from 'node:path';
+import { startConfigControl, type ConfigControl } from '../config/control.js';
 import { isMqttDevice, loadSite, type LoadedSite } from '../config/load-site.js';
 import { formatProblem } from '../config/problems.js';
 import { errorMessage } from '../errors.js';
@@ -48,7 +49,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const cloud = new StandInBroker(cloudUrl.hostname.replace(/^\[|\]$/g, ''), Number(cloudUrl.port || 1883));
   let sims: RunningSimulators | undefined;
   let sensors: SimulatedMqttSensors | undefined;
-  const gateway = new Gateway(site, createLogger(process.env.EDGEWAY_LOG_LEVEL ?? 'warn'));
+  const logger = createLogger(process.env.EDGEWAY_LOG_LEVEL ?? 'warn');
+  const gateway = new Gateway(site, logger);
+  let control: ConfigControl | undefined;
   try {
     await cloud.start();
     sims = await startSimulators(entries, { host: '127.0.0.1', seed: 7 });
@@ -58,9 +61,11 @@ export async function demoCommand(argv: string[]): Promise<number> {
       sensors = new SimulatedMqttSensors({ url: `mqtt://127.0.0.1:${gateway.brokerPort}`, devices: mqttDevices });
       await sensors.start();
     }
+    // Edits of the config file are applied live, as with `edgeway run` (simulators are not added for new devices).
+    control = await startConfigControl(gateway, file, { ok: true, site, local: site, source: 'local', reason: 'demo' }, logger);
   } catch (err) {
     console.error(`demo failed to start: ${errorMessage(err)}`);
-    await Promise.allSettled([sensors?.stop(), gateway.stop(), sims?.stopAll(), cloud.stop()]);
+    await Promise.allSettled([control?.stop(), sensors?.stop(), gateway.stop(), sims?.stopAll(), cloud.stop()]);
     return 1;
   }
   printBanner(site, cloud, sims, gateway.brokerPort, gateway.opsPort);
@@ -69,6 +74,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   await untilSignal();
   clearInterval(timer);
   console.log('\nstopping: devices, queue flush, cloud link, brokers ...');
+  await control.stop();
   await sensors?.stop();
   await gateway.stop();
   await sims.stopAll();
