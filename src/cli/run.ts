@@ -43,10 +43,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   logger.info(booted, result.source === 'last-good' ? `booting the last good remote config: ${result.reason}` : `booting the site file: ${result.reason}`);
   const gateway = await startGateway(result.site, logger, { configFile: file, resetCorruptQueue: values['reset-corrupt-queue'] === true });
   if (gateway === undefined) return 1;
+  // Listen for the stop signal before anything else is awaited, so an early SIGTERM still stops cleanly.
+  const signal = untilSignal();
   const control = await startConfigControl(gateway, file, result, logger);
   const every = result.site.config.gateway.summaryInterval;
   const timer = every > 0 ? setInterval(() => logger.info(gateway.summary()), every) : undefined;
-  await untilSignal();
+  await signal;
   clearInterval(timer);
   await control.stop();
   await gateway.stop();

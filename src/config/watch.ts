@@ -61,10 +61,15 @@ export class SiteWatch {
     this.lastHash = await fileHash(this.opts.file);
     const file = path.resolve(this.opts.file);
     const name = path.basename(file);
-    this.siteWatcher = watch(path.dirname(file), (_event, changed) => {
-      if (changed === null || changed.toString() === name) this.schedule(false);
-    });
-    this.siteWatcher.on('error', (err) => this.log.warn({ err: errorMessage(err) }, 'site file watch failed'));
+    try {
+      this.siteWatcher = watch(path.dirname(file), (_event, changed) => {
+        if (changed === null || changed.toString() === name) this.schedule(false);
+      });
+      this.siteWatcher.on('error', (err) => this.log.warn({ err: errorMessage(err) }, 'site file watch failed'));
+    } catch (err) {
+      // No watch (e.g. inotify limit reached): the gateway runs on; edits need a restart.
+      this.log.warn({ err: errorMessage(err), file }, 'site file not watched: edits take effect at the next start');
+    }
     this.watchModels(modelDirs);
     this.log.info({ file, models: modelDirs }, 'watching the site config');
   }
