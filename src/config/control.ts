@@ -10,6 +10,7 @@ import type { Reconfigurable } from './reconfigure.js';
 import { RemoteConfig, type ControlLink } from './remote-config.js';
 import type { LocalConfigReport } from './remote-payload.js';
 import { SiteWatch, type LocalConfigStatus } from './watch.js';
+import { Mutex } from '../util/mutex.js';
 
 export interface ConfigControl {
   readonly remote: RemoteConfig | undefined;
@@ -26,9 +27,11 @@ export async function startConfigControl(
   const { local, site } = boot;
   const settings = local.config.cloud.remoteConfig;
   const link = gateway.cloudLink;
+  // One config change at a time, health wait included: a rollback never undoes an edit made meanwhile.
+  const lock = new Mutex();
   let remote: RemoteConfig | undefined;
   if (settings.enabled && link !== undefined) {
-    remote = new RemoteConfig({ target: gateway, link, siteFile: file, baseDir: local.paths.base, stateDir: configStateDir(site.paths.dataDir), settings, logger });
+    remote = new RemoteConfig({ target: gateway, link, siteFile: file, baseDir: local.paths.base, stateDir: configStateDir(site.paths.dataDir), settings, logger, lock });
     await remote.start();
   }
   let watch: SiteWatch | undefined;
@@ -40,7 +43,7 @@ export async function startConfigControl(
       if (last !== undefined) link?.publish(`${link.topicRoot}/config/local`, last, { retain: true }).catch(() => undefined);
     };
     offOnline = link?.onOnline(publish);
-    watch = new SiteWatch({ target: gateway, file, logger, onStatus: (s) => {
+    watch = new SiteWatch({ target: gateway, file, logger, lock, onStatus: (s) => {
       last = JSON.stringify(localReport(s));
       publish();
     } });

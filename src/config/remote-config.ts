@@ -19,9 +19,11 @@ import type { Logger } from '../ops/logger.js';
 import { realClock, waitHealthy, type HealthClock } from './health-check.js';
 import { fileHash, RemoteConfigStore, sha256, type RemoteState } from './last-good.js';
 import type { Reconfigurable } from './reconfigure.js';
-import { parseDesired, type ReportedConfig } from './remote-payload.js';
+import type { LoadedSite } from './load-site.js';
+import { parseDesired, type RemoteVersion, type ReportedConfig } from './remote-payload.js';
 import type { RemoteConfigSettings } from './site-schema.js';
 import { stageDesired } from './stage.js';
+import { Mutex } from '../util/mutex.js';
 
 /** The part of the cloud link remote config uses (CloudLink implements it). */
 export interface ControlLink {
@@ -44,6 +46,8 @@ export interface RemoteConfigOptions {
   readonly logger: Logger;
   readonly clock?: HealthClock;
   readonly env?: NodeJS.ProcessEnv;
+  /** Shared with the file watch: an edit on site waits until a desired config is applied or rolled back. */
+  readonly lock?: Mutex;
 }
 
 export function remoteConfigTopics(root: string): { desired: string; reported: string } {
@@ -58,8 +62,10 @@ export class RemoteConfig {
   private busy: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly lock: Mutex;
 
   constructor(private readonly opts: RemoteConfigOptions) {
+    this.lock = opts.lock ?? new Mutex();
     this.store = new RemoteConfigStore(opts.stateDir);
     this.log = opts.logger.child({ component: 'remote-config' });
   }
@@ -112,7 +118,7 @@ export class RemoteConfig {
       const payload = this.pending;
       this.pending = undefined;
       try {
-        await this.handle(payload);
+        await this.lock.run(() => this.handle(payload));
       } catch (err) {
         this.log.error({ err: errorMessage(err) }, 'remote config handling failed');
       }
@@ -148,7 +154,16 @@ export class RemoteConfig {
     const previous = target.currentSite;
     const before = target.health();
     this.log.info({ version }, 'applying desired config');
-    const report = await target.applySite(staged.site);
+    let report;
+    try {
+      report = await target.applySite(staged.site);
+    } catch (err) {
+      await this.rollback(previous, version);
+      const reason = `applying failed (${errorMessage(err)}); rolled back to the previous config`;
+      this.log.error({ version, err: errorMessage(err) }, `desired config ${String(version)}: ${reason}`);
+      await this.finish({ version, state: 'rolled-back', reason, ts: Date.now() }, digest);
+      return;
+    }
     const grace = this.opts.settings.healthGrace;
     const problems = await waitHealthy(target, before, report, grace, this.opts.clock ?? realClock, 100, this.abort.signal);
     if (this.abort.signal.aborted) return;
@@ -162,12 +177,16 @@ export class RemoteConfig {
     }
     const reason = `health check failed within ${grace} ms (${problems.map((p) => p.message).join('; ')}); rolled back to the previous config`;
     this.log.error({ version, problems }, `desired config ${String(version)} rolled back: ${reason}`);
+    await this.rollback(previous, version);
+    await this.finish({ version, state: 'rolled-back', problems, reason, ts: Date.now() }, digest);
+  }
+
+  private async rollback(previous: LoadedSite, version: RemoteVersion): Promise<void> {
     try {
-      await target.applySite(previous);
+      await this.opts.target.applySite(previous);
     } catch (err) {
       this.log.error({ version, err: errorMessage(err) }, 'rollback to the previous config failed');
     }
-    await this.finish({ version, state: 'rolled-back', problems, reason, ts: Date.now() }, digest);
   }
 
   /** Records the report on disk, then publishes it (retained); an offline link gets it on the next connection. */

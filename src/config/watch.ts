@@ -14,6 +14,7 @@ import { fileHash } from './last-good.js';
 import { loadSite } from './load-site.js';
 import { formatProblem } from './problems.js';
 import type { ApplyReport, Reconfigurable } from './reconfigure.js';
+import { Mutex } from '../util/mutex.js';
 
 export interface LocalConfigStatus {
   readonly file: string;
@@ -34,6 +35,8 @@ export interface SiteWatchOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Called after each handled edit (status view, cloud report). */
   readonly onStatus?: (status: LocalConfigStatus) => void;
+  /** Shared with remote config: an edit waits until a desired config is applied or rolled back. */
+  readonly lock?: Mutex;
 }
 
 export class SiteWatch {
@@ -47,8 +50,10 @@ export class SiteWatch {
   private again = false;
   private stopped = false;
   private current: LocalConfigStatus | undefined;
+  private readonly lock: Mutex;
 
   constructor(private readonly opts: SiteWatchOptions) {
+    this.lock = opts.lock ?? new Mutex();
     this.log = opts.logger.child({ component: 'config-watch' });
   }
 
@@ -126,7 +131,7 @@ export class SiteWatch {
   private async reloadLoop(): Promise<void> {
     do {
       this.again = false;
-      await this.reload();
+      await this.lock.run(() => this.reload());
     } while (this.again && !this.stopped);
   }
 

@@ -179,6 +179,36 @@ test('remote config handles a version once, across a restart; an apply cut short
   assert.equal(gw3.applied.length, 0);
 });
 
+test('remote config: an apply that throws is rolled back and reported, and the last good config is not replaced', async (t) => {
+  const tmp = await tempDir();
+  t.after(() => tmp.remove());
+  const file = path.join(tmp.dir, 'site.yaml');
+  const doc = siteDocument({ cloudUrl: 'mqtt://127.0.0.1:1', devices: [] });
+  await writeFile(file, JSON.stringify(doc));
+  const site = await loadTestSite(file);
+  const gw = new FakeGateway(site);
+  let fail = true;
+  const apply = gw.applySite.bind(gw);
+  gw.applySite = (next: LoadedSite) => {
+    if (fail) {
+      fail = false;
+      return Promise.reject(new Error('bus registry refused the port'));
+    }
+    return apply(next);
+  };
+  const link = new FakeLink();
+  const stateDir = configStateDir(site.paths.dataDir);
+  const remote = new RemoteConfig({ target: gw, link, siteFile: file, baseDir: tmp.dir, stateDir, settings: { healthGrace: 1000, maxBytes: 100_000 }, logger: silentLogger() });
+  await remote.start();
+  t.after(() => remote.stop());
+  link.deliver(json({ version: 5, site: doc }));
+  await remote.idle();
+  assert.equal(remote.report?.state, 'rolled-back');
+  assert.match(remote.report?.reason ?? '', /bus registry refused the port/);
+  assert.equal(gw.applied.at(-1), site, 'the previous config was applied again');
+  assert.equal((await new RemoteConfigStore(stateDir).readLastGood()).value, undefined);
+});
+
 test('boot: the site file without a recorded remote config, with an unreadable one, or edited since, boots; otherwise the last good', async (t) => {
   const tmp = await tempDir();
   t.after(() => tmp.remove());
