@@ -66,10 +66,12 @@ async function rig(t: { after(fn: () => Promise<void>): void }) {
 test('a valid edit of the site file is hot-applied: only the changed device restarts', async (t) => {
   const r = await rig(t);
   const before = r.cycles('agv-01');
-  await r.save(stringify(r.doc([r.device(1), r.device(2, 250)])));
+  await r.save(stringify({ ...r.doc([r.device(1), r.device(2, 250)]), queue: { maxBytes: '64MiB' } }));
   await until(() => r.handled() > 0, 'the edit is handled');
   const status = r.last();
   assert.equal(status?.state, 'applied');
+  assert.deepEqual(status.report?.restartRequired, ['queue.maxBytes']);
+  assert.deepEqual(localConfigStatusSchema.parse(JSON.parse(r.published.messages[0]?.payload.toString() ?? '{}')).restartRequired, ['queue.maxBytes'], 'the cloud is told a restart is needed');
   assert.deepEqual(status.report?.restarted, ['agv-02']);
   assert.deepEqual(status.report?.unchanged, ['agv-01']);
   assert.ok(r.cycles('agv-01') >= before, 'agv-01 kept its runner');

@@ -73,9 +73,11 @@ async function publishDesired(cloud: CloudBroker, payload: unknown): Promise<voi
 test('a valid desired config is applied without restart, reported with its version and stored as last good; not re-applied on reconnect', async (t) => {
   const r = await rig(t);
   const before = r.cycles('agv-01');
-  await publishDesired(r.cloud, { version: 7, site: r.doc([r.device(1), r.device(2)]) });
+  const site = { ...r.doc([r.device(1), r.device(2)]), queue: { maxBytes: '64MiB' } };
+  await publishDesired(r.cloud, { version: 7, site });
   const applied = await r.waitReport((x) => x.version === 7 && x.state === 'applied');
   assert.equal(applied.problems, undefined);
+  assert.deepEqual(applied.restartRequired, ['queue.maxBytes'], 'a setting that needs a restart says so');
   assert.ok(r.reports().some((x) => x.version === 7 && x.state === 'applying'), 'applying is reported first');
   assert.ok(r.cycles('agv-02') >= 1, 'the new device completed a poll cycle');
   assert.ok(r.cycles('agv-01') > before, 'the unchanged device kept its runner (its cycle count went on)');
