@@ -168,11 +168,18 @@ export class RemoteConfig {
     const problems = await waitHealthy(target, before, report, grace, this.opts.clock ?? realClock, 100, this.abort.signal);
     if (this.abort.signal.aborted) return;
     if (problems.length === 0) {
-      await this.store.writeLastGood({ ...desired, localHash: (await fileHash(this.opts.siteFile)) ?? '', appliedAt: Date.now() });
+      let stored = {};
+      try {
+        await this.store.writeLastGood({ ...desired, localHash: (await fileHash(this.opts.siteFile)) ?? '', appliedAt: Date.now() });
+      } catch (err) {
+        // It runs and is healthy, but a restart will not boot it: say so rather than pretend.
+        this.log.error({ version, err: errorMessage(err), file: this.store.lastGoodFile }, 'cannot store the last good config');
+        stored = { reason: `applied, but not stored as the last good config (${errorMessage(err)}): a restart boots the previous one` };
+      }
       const restart = report.restartRequired.length > 0 ? { restartRequired: [...report.restartRequired] } : {};
       this.log.info({ version, report }, `desired config ${String(version)} applied`);
       if (report.restartRequired.length > 0) this.log.warn({ version, restartRequired: report.restartRequired }, 'some settings of the desired config take effect only after a restart');
-      await this.finish({ version, state: 'applied', ...restart, ts: Date.now() }, digest);
+      await this.finish({ version, state: 'applied', ...restart, ...stored, ts: Date.now() }, digest);
       return;
     }
     const reason = `health check failed within ${grace} ms (${problems.map((p) => p.message).join('; ')}); rolled back to the previous config`;
