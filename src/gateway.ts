@@ -244,7 +244,7 @@ export class Gateway implements OpsSource, Reconfigurable {
     if (!config.broker.enabled) return;
     const ownTopicRoot = `${config.broker.topicPrefix}/${config.gateway.id}`;
     this.broker = new SiteBroker({
-      config: config.broker, ownTopicRoot, logger: this.moduleLog('broker'), baseDir: path.dirname(path.resolve(this.site.file)),
+      config: config.broker, ownTopicRoot, logger: this.moduleLog('broker'), baseDir: this.site.paths.base,
       ...(config.broker.persistence ? { stateDir: brokerStateDir(this.site.paths.dataDir) } : {}),
     });
     await this.broker.start();

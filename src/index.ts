@@ -35,5 +35,15 @@ export {
 } from './northbound/payload.js';
 export type { GatewayStatus as CloudStatusMessage, OnlineStatus, OfflineStatus } from './northbound/status.js';
 export type { HealthMessage } from './northbound/health.js';
+export {
+  desiredConfigSchema,
+  reportedConfigSchema,
+  remoteProblemSchema,
+  localConfigStatusSchema,
+  type DesiredConfig,
+  type ReportedConfig,
+  type RemoteProblem,
+  type LocalConfigReport,
+} from './config/remote-payload.js';
 export { ERROR_CODES, GatewayError, isGatewayError, type ErrorCode } from './errors.js';
 export type { Sample, Value, Quality } from './model/sample.js';

@@ -3,6 +3,7 @@
  * broker and durable queue, and a stand-in cloud broker — with a one-line summary every few seconds.
  */
 import path from 'node:path';
+import { startConfigControl, type ConfigControl } from '../config/control.js';
 import { isMqttDevice, loadSite, type LoadedSite } from '../config/load-site.js';
 import { formatProblem } from '../config/problems.js';
 import { errorMessage } from '../errors.js';
@@ -50,7 +51,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
   let sims: RunningSimulators | undefined;
   let sensors: SimulatedMqttSensors | undefined;
   const logs = new LogRing();
-  const gateway = new Gateway(site, createLogger(process.env.EDGEWAY_LOG_LEVEL ?? 'warn', undefined, logs), { logs });
+  const logger = createLogger(process.env.EDGEWAY_LOG_LEVEL ?? 'warn', undefined, logs);
+  const gateway = new Gateway(site, logger, { logs });
+  let control: ConfigControl | undefined;
   try {
     await cloud.start();
     sims = await startSimulators(entries, { host: '127.0.0.1', seed: 7 });
@@ -60,9 +63,11 @@ export async function demoCommand(argv: string[]): Promise<number> {
       sensors = new SimulatedMqttSensors({ url: `mqtt://127.0.0.1:${gateway.brokerPort}`, devices: mqttDevices });
       await sensors.start();
     }
+    // Edits of the config file are applied live, as with `edgeway run` (simulators are not added for new devices).
+    control = await startConfigControl(gateway, file, { ok: true, site, local: site, source: 'local', reason: 'demo' }, logger);
   } catch (err) {
     console.error(`demo failed to start: ${errorMessage(err)}`);
-    await Promise.allSettled([sensors?.stop(), gateway.stop(), sims?.stopAll(), cloud.stop()]);
+    await Promise.allSettled([control?.stop(), sensors?.stop(), gateway.stop(), sims?.stopAll(), cloud.stop()]);
     return 1;
   }
   printBanner(site, cloud, sims, gateway.brokerPort, gateway.opsPort);
@@ -71,6 +76,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   await untilSignal();
   clearInterval(timer);
   console.log('\nstopping: devices, queue flush, cloud link, brokers ...');
+  await control.stop();
   await sensors?.stop();
   await gateway.stop();
   await sims.stopAll();

@@ -41,13 +41,24 @@ export interface LoadedSite {
   readonly config: SiteConfig;
   readonly devices: readonly ResolvedDevice[];
   readonly catalog: Catalog;
-  /** Absolute paths derived from the config. */
-  readonly paths: { readonly dataDir: string; readonly queue: string; readonly models: readonly string[] };
+  /**
+   * Absolute paths derived from the config. `base` is the directory relative paths (TLS files,
+   * model paths, data dir) resolve against: the config file's own, or the original site file's for
+   * a config staged from the cloud.
+   */
+  readonly paths: { readonly base: string; readonly dataDir: string; readonly queue: string; readonly models: readonly string[] };
+}
+
+export interface LoadSiteOptions {
+  /** Resolve relative paths against this directory instead of the file's (a staged remote config). */
+  readonly baseDir?: string;
+  /** Model directories searched after gateway.modelPaths: their models override those (remote models). */
+  readonly extraModelPaths?: readonly string[];
 }
 
 export type SiteResult = { ok: true; site: LoadedSite } | { ok: false; problems: ConfigProblem[] };
 
-export async function loadSite(file: string, env: NodeJS.ProcessEnv = process.env): Promise<SiteResult> {
+export async function loadSite(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadSiteOptions = {}): Promise<SiteResult> {
   const { yaml, problems } = await readYamlFile(file, env);
   if (!yaml) return { ok: false, problems };
   const parsed = siteSchema.safeParse(yaml.data, { reportInput: true });
@@ -56,9 +67,9 @@ export async function loadSite(file: string, env: NodeJS.ProcessEnv = process.en
     const envPaths = new Set(problems.map((p) => formatPath(p.path)));
     problems.push(...problemsFromZod(file, parsed.error.issues, siteSchema).filter((p) => !envPaths.has(formatPath(p.path))));
   }
-  const dir = path.dirname(path.resolve(file));
+  const dir = options.baseDir ?? path.dirname(path.resolve(file));
   const gateway = siteSchema.shape.gateway.safeParse(field(yaml.data, 'gateway'));
-  const modelPaths = (gateway.success ? gateway.data.modelPaths : ['../adapters']).map((p) => path.resolve(dir, p));
+  const modelPaths = [...(gateway.success ? gateway.data.modelPaths : ['../adapters']).map((p) => path.resolve(dir, p)), ...(options.extraModelPaths ?? [])];
   const catalog = await loadCatalog(modelPaths);
   // Devices are checked against the models one by one, so a mistake elsewhere in the file
   // does not hide an unknown model or a read-only point: every problem is reported at once.
@@ -70,7 +81,7 @@ export async function loadSite(file: string, env: NodeJS.ProcessEnv = process.en
   const config = parsed.data;
   const dataDir = path.resolve(dir, config.gateway.dataDir);
   const queue = config.queue.path === undefined ? path.join(dataDir, 'queue') : path.resolve(dir, config.queue.path);
-  const site: LoadedSite = { file, config, devices, catalog, paths: { dataDir, queue, models: modelPaths } };
+  const site: LoadedSite = { file, config, devices, catalog, paths: { base: dir, dataDir, queue, models: modelPaths } };
   return { ok: true, site: deepFreeze(site) };
 }
 

@@ -139,6 +139,17 @@ export const brokerSchema = z
   });
 export type BrokerConfig = z.output<typeof brokerSchema>;
 
+/** Desired/reported config over the cloud link (src/config/remote-config.ts). Off unless enabled: the cloud then controls the site. */
+export const remoteConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('accept a desired site config (and models) on <prefix>/<gateway>/config/desired and report on .../config/reported'),
+    healthGrace: duration('after applying a desired config: time for changed devices to complete a poll cycle and the cloud link to be online, else roll back').default(30_000),
+    maxBytes: size('largest desired config message accepted').default(1024 * 1024),
+  })
+  .default({ enabled: false, healthGrace: 30_000, maxBytes: 1024 * 1024 })
+  .describe('remote config: the cloud pushes a whole site config; it is validated, applied without restart, health-checked and rolled back on failure');
+export type RemoteConfigSettings = z.output<typeof remoteConfigSchema>;
+
 export const cloudSchema = z.strictObject({
   url: secret(z
     .string()
@@ -177,6 +188,7 @@ export const cloudSchema = z.strictObject({
   backoff: z
     .strictObject({ min: duration('first reconnect delay').default(500), max: duration('longest reconnect delay').default(30_000) })
     .default({ min: 500, max: 30_000 }),
+  remoteConfig: remoteConfigSchema,
 }).refine((c) => c.password === undefined || c.passwordFile === undefined, {
   error: 'set cloud.password or cloud.passwordFile, not both',
   path: ['passwordFile'],
@@ -230,6 +242,7 @@ export const siteSchema = z
         .default(['../adapters'])
         .describe('directories searched for device models (<vendor>/<model>.yaml)'),
       summaryInterval: duration('interval of the one-line status summary in the log; 0 = off').default(0),
+      watchConfig: z.boolean().default(true).describe('`edgeway run` watches this file and the model paths: a valid edit is applied without restart, an invalid one is reported and ignored'),
     }),
     log: z
       .strictObject({

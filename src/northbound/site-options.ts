@@ -8,8 +8,8 @@ import type { CloudLinkOptions } from './options.js';
 
 export async function cloudLinkOptions(site: LoadedSite): Promise<CloudLinkOptions> {
   const { cloud, gateway } = site.config;
-  // Relative paths in a config are relative to the config file's directory.
-  const base = path.dirname(path.resolve(site.file));
+  // Relative paths in a config are relative to the config file's directory (the original site file's for a remote config).
+  const base = site.paths.base;
   const read = async (what: string, p: string | undefined) => {
     if (p === undefined) return undefined;
     const file = path.resolve(base, p);

@@ -1,0 +1,51 @@
+/**
+ * The health check after a config change: within a grace period, every device the change started
+ * or restarted completes a poll cycle, every device that was up before is up again, and the cloud
+ * link is online. Devices that were already failing and were not touched are not held against the
+ * new config. Resolves as soon as all hold; at the end of the grace period, lists what did not.
+ */
+import type { ApplyReport, HealthView, Reconfigurable } from './reconfigure.js';
+import type { RemoteProblem } from './remote-payload.js';
+
+export interface HealthClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: HealthClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Unmet conditions of `now` (empty = healthy). `before` is the view just before applySite. */
+export function healthProblems(before: HealthView, report: ApplyReport, now: HealthView): RemoteProblem[] {
+  const fresh = new Set([...report.added, ...report.restarted]);
+  const wasUp = new Set(before.devices.filter((d) => d.state === 'up').map((d) => d.id));
+  const problems: RemoteProblem[] = [];
+  for (const d of now.devices) {
+    // `cycles` counts every cycle, failed ones too: a good cycle is one that is not in failedCycles.
+    const polled = d.cycles - d.failedCycles >= 1 && d.state === 'up';
+    const why = fresh.has(d.id) ? (polled ? undefined : 'has not completed a good poll cycle') : wasUp.has(d.id) && d.state !== 'up' ? `was up before the change and is ${d.state} now` : undefined;
+    if (why === undefined) continue;
+    const code = /\bEW_[A-Z_]+\b/.exec(d.lastError ?? '')?.[0] ?? (d.state === 'up' ? undefined : 'EW_DEVICE_DISCONNECTED');
+    problems.push({
+      path: `devices.${d.id}`,
+      message: `device ${d.id} ${why} (state ${d.state}${d.lastError === undefined ? '' : `, last error: ${d.lastError}`})`,
+      ...(code === undefined ? {} : { code }),
+    });
+  }
+  if (now.cloud !== 'online') problems.push({ path: 'cloud', message: `cloud link is ${now.cloud}, not online`, code: 'EW_CLOUD_UNREACHABLE' });
+  return problems;
+}
+
+/** Polls the target's health until every condition holds (returns []) or the grace period ends (returns what failed). */
+export async function waitHealthy(
+  target: Pick<Reconfigurable, 'health'>, before: HealthView, report: ApplyReport, graceMs: number, clock: HealthClock = realClock, pollMs = 100, signal?: AbortSignal,
+): Promise<RemoteProblem[]> {
+  const end = clock.now() + graceMs;
+  for (;;) {
+    const problems = healthProblems(before, report, target.health());
+    if (problems.length === 0 || clock.now() >= end || signal?.aborted === true) return problems;
+    await clock.sleep(Math.min(pollMs, Math.max(1, end - clock.now())));
+  }
+}
