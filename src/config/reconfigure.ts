@@ -25,7 +25,7 @@ export interface ApplyReport {
 export interface DeviceHealth {
   readonly id: string;
   readonly state: LinkState;
-  /** Successful poll cycles since the device's runner started (a fresh runner after a restart starts at 0). */
+  /** Poll cycles since the device's runner started, failed ones included (a fresh runner after a restart starts at 0). */
   readonly cycles: number;
   readonly failedCycles: number;
   readonly lastError?: string;

@@ -45,6 +45,8 @@ interface Job {
 export class JobScheduler {
   private jobs: Job[] = [];
   private persisting: Promise<void> = Promise.resolve();
+  /** Runs under way: stop() waits for them, so their outcome is recorded before it resolves. */
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly schedules: readonly ScheduleConfig[],
@@ -61,7 +63,7 @@ export class JobScheduler {
       const saved = previous[job.config.name];
       if (saved?.lastRun) job.lastRun = new Date(saved.lastRun);
       if (saved) this.reportMissed(job, new Date(saved.seenUntil), now);
-      job.task = createTask(job.config.cron, () => this.execute(job), { name: job.config.name, timezone: job.config.timezone, noOverlap: true });
+      job.task = createTask(job.config.cron, () => this.track(this.execute(job)), { name: job.config.name, timezone: job.config.timezone, noOverlap: true });
       await job.task.start();
     }
     this.persist();
@@ -76,6 +78,11 @@ export class JobScheduler {
         'scheduled runs were missed while the gateway was down; they are not replayed',
       );
     }
+  }
+
+  private track(run: Promise<void>): Promise<void> {
+    this.running.add(run);
+    return run.finally(() => this.running.delete(run));
   }
 
   private async execute(job: Job): Promise<void> {
@@ -107,6 +114,7 @@ export class JobScheduler {
 
   async stop(): Promise<void> {
     for (const job of this.jobs) await job.task?.destroy();
+    await Promise.allSettled([...this.running]);
     this.persist();
     await this.persisting;
   }
