@@ -37,6 +37,10 @@ export const ERROR_CODES = {
   COMMAND_INVALID: 'EW_COMMAND_INVALID', // a local command request that does not match its schema
   DEVICE_UNKNOWN: 'EW_DEVICE_UNKNOWN', // no enabled device (or no point) of that name
   COMMAND_BUSY: 'EW_COMMAND_BUSY', // too many local commands in flight; try again
+  // cloud commands (src/commands): refused before running
+  COMMAND_EXPIRED: 'EW_COMMAND_EXPIRED', // past its expiry when received or about to run: never executed late
+  COMMAND_DENIED: 'EW_COMMAND_DENIED', // not allowed by the site config (cloud.commands)
+  COMMAND_UNAVAILABLE: 'EW_COMMAND_UNAVAILABLE', // this gateway cannot run that command (feature not present)
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

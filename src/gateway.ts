@@ -34,6 +34,8 @@ import { GatewayMetrics } from './ops/metrics.js';
 import type { OpsSnapshot, OpsSource, Readiness } from './ops/ops-source.js';
 import { JobScheduler, type JobStatus } from './scheduler/jobs.js';
 import { runScheduleAction } from './scheduler/actions.js';
+import { CloudCommands, type CloudCommandStats } from './commands/cloud-commands.js';
+import { gatewayTarget } from './commands/gateway-target.js';
 
 export type GatewayStatus = OpsSnapshot;
 
@@ -48,6 +50,8 @@ export class Gateway implements OpsSource {
   /** MQTT-native devices (pushed through the embedded broker) and the local command API. */
   private mqttDevices: MqttDeviceBridge | undefined;
   private commands: LocalCommands | undefined;
+  /** Commands from the cloud over the cloud link (src/commands). */
+  private cloudCommands: CloudCommands | undefined;
   /** One owner per physical bus: devices on one serial port or TCP connection share it. */
   private readonly buses = new BusRegistry();
   private readonly filter = new QualityFilter();
@@ -109,6 +113,8 @@ export class Gateway implements OpsSource {
     });
     for (const r of this.runners) r.start();
     await this.startLocalApi();
+    this.cloudCommands = new CloudCommands({ link: this.link, target: gatewayTarget(this), config: config.cloud.commands, logger: this.moduleLog('cloud').child({ component: 'commands' }) });
+    await this.cloudCommands.start();
     this.jobs = new JobScheduler(config.schedules, (action, by) => runScheduleAction(action, by, this), path.join(this.site.paths.dataDir, 'schedules.json'), this.moduleLog('gateway').child({ component: 'schedules' }));
     await this.jobs.start();
     this.started = true;
@@ -285,6 +291,10 @@ export class Gateway implements OpsSource {
     return this.mqttDevices?.stats() ?? [];
   }
 
+  cloudCommandStats(): CloudCommandStats | undefined {
+    return this.cloudCommands?.stats();
+  }
+
   localCommandStats(): LocalCommandStats | undefined {
     return this.commands?.stats();
   }
@@ -353,6 +363,8 @@ export class Gateway implements OpsSource {
     this.jobs = undefined;
     await withDeadline(this.commands?.stop() ?? Promise.resolve(), end - 7_000);
     this.commands = undefined;
+    await withDeadline(this.cloudCommands?.stop() ?? Promise.resolve(), end - 7_000);
+    this.cloudCommands = undefined;
     await withDeadline(Promise.allSettled([...this.runners.map((r) => r.stop()), this.mqttDevices?.stop()]), end - 6_000);
     this.mqttDevices = undefined;
     await withDeadline(Promise.allSettled([...this.appends]), end - 4_000);

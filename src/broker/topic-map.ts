@@ -7,10 +7,12 @@
  *   devices/<device>/<point>       latest value, retained, QoS 0            latestValueSchema
  *   commands/request               a client asks: write a point, read now   commandRequestSchema
  *   commands/response/<id>         the answer (or the request's responseTopic below that root)
- * Cloud, under <prefix>/<gateway> (cloud.topicPrefix): data, status, health (northbound/topics.ts).
+ * Cloud, under <prefix>/<gateway> (cloud.topicPrefix): data, status, health (northbound/topics.ts),
+ * and commands/request + commands/response/<id> (commands from the cloud, src/commands).
  */
 import { z } from 'zod';
 import { batchPayloadSchema } from '../northbound/payload.js';
+import { cloudCommandResponseSchema, cloudCommandSchema } from '../commands/schema.js';
 
 
 export interface LocalTopics {
@@ -114,4 +116,6 @@ export const TOPIC_MAP: readonly TopicEntry[] = [
   { broker: 'cloud', direction: 'publishes', topic: 'data', qos: 1, retained: false, payload: batchPayloadSchema, what: 'batches of samples (JSON or zlib)' },
   { broker: 'cloud', direction: 'publishes', topic: 'status', qos: 1, retained: true, payload: gatewayStatusSchema, what: 'online / offline (also the last will)' },
   { broker: 'cloud', direction: 'publishes', topic: 'health', qos: 1, retained: false, payload: healthSchema, what: 'queue and link figures' },
+  { broker: 'cloud', direction: 'accepts', topic: 'commands/request', qos: 1, retained: false, payload: cloudCommandSchema, what: 'cloud command: read, write, status, logs, config, restart-device, modbus-read' },
+  { broker: 'cloud', direction: 'publishes', topic: 'commands/response/<id>', qos: 1, retained: false, payload: cloudCommandResponseSchema, what: 'the answer (MQTT 5: the response topic, with the correlation data)' },
 ];
