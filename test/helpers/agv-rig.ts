@@ -19,6 +19,10 @@ export interface AgvRigOptions {
   readonly writable?: readonly string[];
   /** Top-level sections added to the site config (e.g. schedules). */
   readonly extra?: Record<string, unknown>;
+  /** Merged into the `cloud:` section (e.g. commands, protocolVersion). */
+  readonly cloud?: Record<string, unknown>;
+  /** The cloud broker URL, instead of an in-process aedes (e.g. mosquitto in interop tests). */
+  readonly cloudUrl?: string;
 }
 
 export interface AgvRig {
@@ -36,6 +40,7 @@ export async function agvRig(t: { after(fn: () => Promise<void>): void }, o: Agv
   await sim.start();
   const doc = siteDocument({ cloudUrl: cloud.url, devices: [{ id: 'agv-01', model: model.id, port: sim.port, intervalMs: o.intervalMs }], ...(o.gatewayId ? { gatewayId: o.gatewayId } : {}), ...(o.extra ? { extra: o.extra } : {}) });
   (doc.devices as Record<string, unknown>[])[0]!.writable = [...(o.writable ?? [])];
+  doc.cloud = { ...(doc.cloud as Record<string, unknown>), ...(o.cloudUrl ? { url: o.cloudUrl } : {}), ...o.cloud };
   const file = path.join(tmp.dir, 'site.yaml');
   await writeFile(file, stringify(doc));
   const gateway = new Gateway(await loadTestSite(file), silentLogger());
