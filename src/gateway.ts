@@ -3,12 +3,18 @@
  * order (queue, broker, cloud link, devices) and stops them in reverse, so nothing read from a
  * device after the queue opened is lost on a clean stop.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { latestValuePayload, latestValueTopic } from './broker/latest-values.js';
 import { SiteBroker, brokerStateDir } from './broker/site-broker.js';
-import { isModbusDevice, isMqttDevice, type LoadedSite } from './config/load-site.js';
+import { isModbusDevice, isMqttDevice, type LoadedSite, type ModbusDevice } from './config/load-site.js';
+import { cloudLinkChanged, restartRequiredPaths, sectionChanged } from './config/config-diff.js';
+import type { ApplyReport, HealthView, Reconfigurable } from './config/reconfigure.js';
+import { cloudLinkOptions } from './northbound/site-options.js';
+import { DeviceSet } from './southbound/device-set.js';
+import { Mutex } from './util/mutex.js';
+import { stableJson } from './util/stable-json.js';
 import { LocalCommands, unknownPoint, type LocalCommandStats } from './broker/local-commands.js';
 import { localTopics } from './broker/topic-map.js';
 import { MqttDeviceBridge, type MqttDeviceStats } from './southbound/mqtt-device/bridge.js';
@@ -42,11 +48,14 @@ export type GatewayStatus = OpsSnapshot;
 /** `stop()` resolves within this, even when the cloud or a device hangs. */
 export const STOP_BUDGET_MS = 10_000;
 
-export class Gateway implements OpsSource {
+export class Gateway implements OpsSource, Reconfigurable {
   private queue: DurableQueue | undefined;
   private broker: SiteBroker | undefined;
   private link: CloudLink | undefined;
-  private runners: DeviceRunner[] = [];
+  /** Polled Modbus devices by id; a config change restarts only the devices it touches. */
+  private readonly devices = new DeviceSet((device) => this.createRunner(device));
+  /** One config change at a time (remote config, file watch). */
+  private readonly applying = new Mutex();
   /** MQTT-native devices (pushed through the embedded broker) and the local command API. */
   private mqttDevices: MqttDeviceBridge | undefined;
   private commands: LocalCommands | undefined;
@@ -69,9 +78,19 @@ export class Gateway implements OpsSource {
   private ops: OpsServer | undefined;
 
   constructor(
-    private readonly site: LoadedSite,
+    private site: LoadedSite,
     private readonly logger: Logger,
   ) {}
+
+  /** The running config (changes with applySite). */
+  get currentSite(): LoadedSite {
+    return this.site;
+  }
+
+  /** The cloud link (control-plane subscriptions for commands and remote config); undefined when not started. */
+  get cloudLink(): CloudLink | undefined {
+    return this.link;
+  }
 
   get brokerPort(): number | undefined {
     return this.broker?.port;
@@ -96,29 +115,102 @@ export class Gateway implements OpsSource {
     try {
       await this.startOps();
       await this.startBroker();
-      this.link = new CloudLink(await this.cloudOptions(), queue, this.moduleLog('cloud'));
+      this.link = new CloudLink(await cloudLinkOptions(this.site), queue, this.moduleLog('cloud'));
       await this.link.start();
     } catch (err) {
       await this.stop();
       throw err;
     }
-    this.units = new Map(this.site.devices.flatMap((d) => d.model.points.map((p) => [`${d.config.id}/${p.name}`, p.unit] as const)));
-    this.deadbands = new Map(this.site.devices.flatMap((d) => d.model.points.flatMap((p) => (p.deadband ? [[`${d.config.id}/${p.name}`, p.deadband] as const] : []))));
-    const devicesLog = this.moduleLog('devices');
-    this.runners = this.site.devices.filter(isModbusDevice).map((device) => {
-      const logger = devicesLog.child({ device: device.config.id });
-      const adapter = new ModbusAdapter({ maxGap: device.model.maxGap, writeMultiple: device.model.writeMultiple, buses: this.buses });
-      const onRead = this.metrics?.readObserver(device.config.id);
-      return new DeviceRunner({ device, adapter, logger, onSamples: (s) => this.accept(s), ...(onRead ? { onRead } : {}) });
-    });
-    for (const r of this.runners) r.start();
+    this.indexPoints();
+    await this.devices.apply(this.site.devices.filter(isModbusDevice));
     await this.startLocalApi();
-    this.cloudCommands = new CloudCommands({ link: this.link, target: gatewayTarget(this), config: config.cloud.commands, logger: this.moduleLog('cloud').child({ component: 'commands' }) });
-    await this.cloudCommands.start();
-    this.jobs = new JobScheduler(config.schedules, (action, by) => runScheduleAction(action, by, this), path.join(this.site.paths.dataDir, 'schedules.json'), this.moduleLog('gateway').child({ component: 'schedules' }));
-    await this.jobs.start();
+    this.cloudCommands = new CloudCommands({ link: this.link, target: gatewayTarget(this), config: () => this.site.config.cloud.commands, logger: this.moduleLog('cloud').child({ component: 'commands' }) });
+    this.cloudCommands.start();
+    await this.startJobs();
     this.started = true;
-    this.moduleLog('gateway').info({ gateway: config.gateway.id, devices: this.runners.length, version: VERSION }, 'gateway started');
+    this.moduleLog('gateway').info({ gateway: config.gateway.id, devices: this.devices.runners().length, version: VERSION }, 'gateway started');
+  }
+
+  private createRunner(device: ModbusDevice): DeviceRunner {
+    const logger = this.moduleLog('devices').child({ device: device.config.id });
+    const adapter = new ModbusAdapter({ maxGap: device.model.maxGap, writeMultiple: device.model.writeMultiple, buses: this.buses });
+    const onRead = this.metrics?.readObserver(device.config.id);
+    return new DeviceRunner({ device, adapter, logger, onSamples: (s) => this.accept(s), ...(onRead ? { onRead } : {}) });
+  }
+
+  /** Units and deadbands of every point, by "device/point". */
+  private indexPoints(): void {
+    const { devices } = this.site;
+    this.units = new Map(devices.flatMap((d) => d.model.points.map((p) => [`${d.config.id}/${p.name}`, p.unit] as const)));
+    this.deadbands = new Map(devices.flatMap((d) => d.model.points.flatMap((p) => (p.deadband ? [[`${d.config.id}/${p.name}`, p.deadband] as const] : []))));
+  }
+
+  private async startJobs(): Promise<void> {
+    const log = this.moduleLog('gateway').child({ component: 'schedules' });
+    this.jobs = new JobScheduler(this.site.config.schedules, (action, by) => runScheduleAction(action, by, this), path.join(this.site.paths.dataDir, 'schedules.json'), log);
+    await this.jobs.start();
+  }
+
+  /**
+   * Applies a validated site config without a process restart (remote config, file watch): only
+   * devices whose config or model changed restart; MQTT devices, schedules and the cloud link are
+   * restarted only when their section changed; restart-only sections (listeners, queue files,
+   * identity) keep their running values and are named in the report. One change at a time.
+   */
+  applySite(next: LoadedSite): Promise<ApplyReport> {
+    return this.applying.run(async () => {
+      if (!this.started || this.stopping) throw new GatewayError(ERROR_CODES.INTERNAL, 'gateway is not running; cannot apply a config');
+      const running = this.site;
+      const restartRequired = restartRequiredPaths(running.config, next.config);
+      // Restart-only sections keep their running values, so what runs is always one coherent config.
+      const keep = Object.fromEntries((['gateway', 'log', 'broker', 'queue', 'ops'] as const).map((k) => [k, running.config[k]]));
+      const gatewayKeep = { ...running.config.gateway, modelPaths: next.config.gateway.modelPaths };
+      this.site = { ...next, config: { ...next.config, ...keep, gateway: gatewayKeep }, paths: { ...running.paths, models: next.paths.models } };
+      this.indexPoints();
+      const reloaded: string[] = [];
+      const changes = await this.devices.apply(this.site.devices.filter(isModbusDevice));
+      const mqtt = (s: LoadedSite) => stableJson(s.devices.filter(isMqttDevice));
+      if (mqtt(running) !== mqtt(this.site) && this.broker) {
+        await this.mqttDevices?.stop();
+        this.mqttDevices = undefined;
+        await this.commands?.stop();
+        this.commands = undefined;
+        await this.startLocalApi();
+        reloaded.push('mqtt-devices');
+      }
+      if (sectionChanged(running.config, next.config, 'schedules')) {
+        await this.jobs?.stop();
+        await this.startJobs();
+        reloaded.push('schedules');
+      }
+      if (cloudLinkChanged(running.config, next.config)) {
+        await this.link?.reconfigure(await cloudLinkOptions(this.site));
+        reloaded.push('cloud');
+      }
+      this.cloudCommands?.refresh();
+      const report: ApplyReport = { ...changes, reloaded, restartRequired };
+      const log = this.moduleLog('gateway');
+      log.info({ ...report }, 'config applied');
+      if (restartRequired.length > 0) log.warn({ restartRequired }, 'some changed settings take effect only after a restart; running values kept');
+      return report;
+    });
+  }
+
+  /** Device link states and the cloud link state, for the health check after a config change. */
+  health(): HealthView {
+    return {
+      devices: this.devices.runners().map((r) => {
+        const s = r.stats();
+        return { id: r.id, state: s.state, cycles: s.cycles, failedCycles: s.failedCycles, ...(s.lastError === undefined ? {} : { lastError: s.lastError }) };
+      }),
+      cloud: this.link?.state ?? 'stopped',
+    };
+  }
+
+  /** Stops one device's polling and starts it again (fresh connection and counters): the cloud "restart-device" command. */
+  async restartDevice(deviceId: string): Promise<void> {
+    await this.devices.restart(deviceId);
+    this.moduleLog('devices').info({ device: deviceId }, 'device polling restarted');
   }
 
   /** MQTT-native devices and local commands ride on the embedded broker (none without it). */
@@ -162,38 +254,6 @@ export class Gateway implements OpsSource {
     await this.ops.start();
   }
 
-  private async cloudOptions() {
-    const { cloud, gateway } = this.site.config;
-    // Relative paths in a config are relative to the config file's directory.
-    const base = path.dirname(path.resolve(this.site.file));
-    const read = async (what: string, p: string | undefined) => {
-      if (p === undefined) return undefined;
-      const file = path.resolve(base, p);
-      try {
-        return await readFile(file);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? errorMessage(err);
-        throw new GatewayError(ERROR_CODES.CONFIG_READ, `${this.site.file}: ${what}: cannot read ${file} (${code})`, { cause: err });
-      }
-    };
-    const [ca, cert, key, passwordFile] = await Promise.all([
-      read('cloud.tls.ca', cloud.tls?.ca), read('cloud.tls.cert', cloud.tls?.cert), read('cloud.tls.key', cloud.tls?.key),
-      read('cloud.passwordFile', cloud.passwordFile),
-    ]);
-    return {
-      url: cloud.url, clientId: cloud.clientId ?? `edgeway-${gateway.id}`, gatewayId: gateway.id, version: VERSION,
-      topicPrefix: cloud.topicPrefix, batchMaxSamples: cloud.batch.maxSamples, batchMaxDelayMs: cloud.batch.maxDelay,
-      inflight: cloud.inflight, keepaliveS: Math.max(1, Math.round(cloud.keepalive / 1000)),
-      backoffMinMs: cloud.backoff.min, backoffMaxMs: cloud.backoff.max, rejectUnauthorized: cloud.tls?.rejectUnauthorized ?? true,
-      ...(cloud.username === undefined ? {} : { username: cloud.username }),
-      ...(cloud.password === undefined ? {} : { password: cloud.password }),
-      ...(passwordFile === undefined ? {} : { password: passwordFile.toString('utf8').replace(/\r?\n$/, '') }),
-      ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }),
-      protocolVersion: cloud.protocolVersion, compression: cloud.compression, liveFirst: cloud.backlog.liveFirst,
-      backlogRate: cloud.backlog.rate, healthIntervalMs: cloud.healthInterval,
-    };
-  }
-
   /** Every sample goes through the durable queue; the local broker gets the latest values. */
   private accept(samples: Sample[]): void {
     this.enqueue(samples.filter((s) => this.filter.accept(s) && this.deadband.accept(s)));
@@ -235,7 +295,7 @@ export class Gateway implements OpsSource {
     try {
       const device = this.site.devices.find((d) => d.config.id === deviceId);
       const { point, raw } = checkWrite(device, deviceId, pointName, value);
-      const runner = this.runners.find((r) => r.id === deviceId);
+      const runner = this.devices.get(deviceId);
       if (!runner) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `device ${deviceId} is not running`);
       const readBack = await runner.write(point, raw);
       this.logger.info({ ...log, readBack: readBack.value, quality: readBack.quality }, 'write done');
@@ -246,13 +306,9 @@ export class Gateway implements OpsSource {
     }
   }
 
-  /**
-   * Reads one point now (local `read` command): a Modbus point is read from the device outside its
-   * poll schedule; an MQTT device cannot be asked, so its latest pushed value is returned.
-   */
   /** Polls a device's group (or all its groups) now: the scheduled "poll" action. */
   async pollNow(deviceId: string, group?: string): Promise<number> {
-    const runner = this.runners.find((r) => r.id === deviceId);
+    const runner = this.devices.get(deviceId);
     if (!runner) throw new GatewayError(ERROR_CODES.DEVICE_UNKNOWN, `no running Modbus device "${deviceId}"`);
     return runner.pollNow(group);
   }
@@ -270,13 +326,17 @@ export class Gateway implements OpsSource {
     return this.jobs?.status() ?? [];
   }
 
+  /**
+   * Reads one point now (local `read` command): a Modbus point is read from the device outside its
+   * poll schedule; an MQTT device cannot be asked, so its latest pushed value is returned.
+   */
   async readNow(deviceId: string, pointName: string): Promise<Sample> {
     const device = this.site.devices.find((d) => d.config.id === deviceId);
     if (!device) throw unknownPoint(deviceId);
     if (isModbusDevice(device)) {
       const point = device.model.points.find((p) => p.name === pointName);
       if (!point) throw unknownPoint(deviceId, pointName);
-      const runner = this.runners.find((r) => r.id === deviceId);
+      const runner = this.devices.get(deviceId);
       if (!runner) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `device ${deviceId} is not running`);
       return runner.read(point);
     }
@@ -305,7 +365,7 @@ export class Gateway implements OpsSource {
     if (!queue || !link) throw new Error('gateway not started');
     return {
       gateway: this.site.config.gateway.id,
-      devices: this.runners.map((r) => {
+      devices: this.devices.runners().map((r) => {
         const s = r.stats();
         return { id: r.id, state: s.state, samples: s.samples, cycles: s.cycles, failedCycles: s.failedCycles, ...(s.lastError ? { lastError: s.lastError } : {}) };
       }),
@@ -365,7 +425,7 @@ export class Gateway implements OpsSource {
     this.commands = undefined;
     await withDeadline(this.cloudCommands?.stop() ?? Promise.resolve(), end - 7_000);
     this.cloudCommands = undefined;
-    await withDeadline(Promise.allSettled([...this.runners.map((r) => r.stop()), this.mqttDevices?.stop()]), end - 6_000);
+    await withDeadline(Promise.allSettled([this.devices.stop(), this.mqttDevices?.stop()]), end - 6_000);
     this.mqttDevices = undefined;
     await withDeadline(Promise.allSettled([...this.appends]), end - 4_000);
     const link = this.link?.stop().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'cloud link stop failed'));

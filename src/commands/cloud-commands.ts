@@ -21,12 +21,13 @@ import { CommandDispatcher, type DispatcherStats, type RequestContext } from './
 import { CLOUD_COMMAND_ID_RE, MAX_REQUEST_BYTES, type CloudCommandResponse } from './schema.js';
 import type { CommandTarget } from './target.js';
 
-export type CommandLink = Pick<CloudLink, 'topicRoot' | 'subscribe' | 'publish'>;
+export type CommandLink = Pick<CloudLink, 'topicRoot' | 'subscribe' | 'publish' | 'onOnline'>;
 
 export interface CloudCommandsOptions {
   readonly link: CommandLink;
   readonly target: CommandTarget;
-  readonly config: CommandsConfig;
+  /** Read per use (the gateway passes its running config, which applySite replaces). */
+  readonly config: () => CommandsConfig;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -51,9 +52,11 @@ export function commandTopics(root: string) {
 
 export class CloudCommands {
   private readonly dispatcher: CommandDispatcher;
-  private readonly topics: ReturnType<typeof commandTopics>;
+  private topics: ReturnType<typeof commandTopics>;
   private readonly now: () => number;
+  private started = false;
   private unsubscribe: (() => void) | undefined;
+  private offOnline: (() => void) | undefined;
   private readonly answering = new Set<Promise<void>>();
   private counts = { received: 0, answered: 0, unanswerable: 0, unsent: 0 };
   private loggedUnanswerable = false;
@@ -65,16 +68,40 @@ export class CloudCommands {
     this.topics = commandTopics(options.link.topicRoot);
   }
 
-  /** Subscribes (made again on every connection by the link); nothing when cloud.commands.enabled is false. */
-  start(): Promise<void> {
-    if (!this.options.config.enabled || this.unsubscribe !== undefined) return Promise.resolve();
-    this.unsubscribe = this.options.link.subscribe(this.topics.request, (m) => this.onMessage(m));
-    this.options.logger.info({ topic: this.topics.request, allow: this.options.config.allow, writes: this.options.config.writes }, 'cloud commands listening');
-    return Promise.resolve();
+  /**
+   * Subscribes to the request topic (the link makes it again on every connection); nothing while
+   * cloud.commands.enabled is false. Synchronous: the link subscribes once it is online.
+   */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.offOnline = this.options.link.onOnline(() => this.refresh());
+    this.refresh();
+  }
+
+  /**
+   * Follows a run-time config change: listens or stops listening (cloud.commands.enabled) and moves
+   * to a new topic root (cloud.topicPrefix). The gateway calls it after applySite; the link calls
+   * it on every connection.
+   */
+  refresh(): void {
+    if (!this.started) return;
+    const { enabled, allow, writes } = this.options.config();
+    const topics = commandTopics(this.options.link.topicRoot);
+    if (this.unsubscribe !== undefined && enabled && topics.request === this.topics.request) return;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.topics = topics;
+    if (!enabled) return;
+    this.unsubscribe = this.options.link.subscribe(topics.request, (m) => this.onMessage(m));
+    this.options.logger.info({ topic: topics.request, allow, writes }, 'cloud commands listening');
   }
 
   /** Stops taking requests; waits for the queued and running ones to answer. */
   async stop(): Promise<void> {
+    this.started = false;
+    this.offOnline?.();
+    this.offOnline = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     await this.dispatcher.drain();

@@ -32,7 +32,8 @@ export interface RequestContext {
 
 export interface DispatcherOptions {
   readonly target: CommandTarget;
-  readonly config: CommandsConfig;
+  /** Read per request, so a run-time config change (applySite) applies to the next command. */
+  readonly config: () => CommandsConfig;
   readonly logger: Logger;
   /** Injected clock (tests); default Date.now. */
   readonly now?: () => number;
@@ -62,7 +63,7 @@ export class CommandDispatcher {
 
   constructor(private readonly options: DispatcherOptions) {
     this.now = options.now ?? Date.now;
-    this.memory = new ResponseMemory(options.config.dedupeWindow, MEMORY_ENTRIES, this.now);
+    this.memory = new ResponseMemory(() => options.config().dedupeWindow, MEMORY_ENTRIES, this.now);
   }
 
   stats(): DispatcherStats {
@@ -91,7 +92,7 @@ export class CommandDispatcher {
     if (seen !== undefined) {
       this.counts.duplicates++;
       if (seen.fingerprint !== fingerprint) {
-        return this.refuse(id, 'invalid', ERROR_CODES.COMMAND_INVALID, `id "${id}" was used for a different request within the last ${Math.round(this.options.config.dedupeWindow / 1000)} s: use a new id`, 'info', request, who);
+        return this.refuse(id, 'invalid', ERROR_CODES.COMMAND_INVALID, `id "${id}" was used for a different request within the last ${Math.round(this.options.config().dedupeWindow / 1000)} s: use a new id`, 'info', request, who);
       }
       this.audit(request, who, 'duplicate: answered from memory', undefined);
       return seen.answer;
@@ -101,7 +102,7 @@ export class CommandDispatcher {
       this.memory.remember(id, fingerprint, Promise.resolve(refusal));
       return refusal;
     }
-    if (this.running.size >= this.options.config.maxInFlight) {
+    if (this.running.size >= this.options.config().maxInFlight) {
       return this.refuse(id, 'busy', ERROR_CODES.COMMAND_BUSY, `${this.running.size} cloud commands queued or running (cloud.commands.maxInFlight); try again`, 'info', request, who);
     }
     const answer = this.inLane(request, () => this.execute(request, who, expiresAt));
@@ -114,7 +115,7 @@ export class CommandDispatcher {
   private expiryProblem(request: CloudCommand, expiresAt: number | undefined): string | undefined {
     if (request.expiresAt !== undefined && Number.isNaN(request.expiresAt)) return 'expiresAt: not a valid date-time';
     if (!needsExpiry(request.command)) return undefined;
-    const max = this.options.config.maxExpiry;
+    const max = this.options.config().maxExpiry;
     if (expiresAt === undefined) {
       return `${request.command} needs an expiry: set expiresAt (ms since epoch or ISO date-time, at most ${Math.round(max / 1000)} s ahead) or an MQTT 5 message expiry`;
     }
@@ -126,7 +127,8 @@ export class CommandDispatcher {
   }
 
   private denial(request: CloudCommand): string | undefined {
-    const { config } = this.options;
+    const config = this.options.config();
+    if (!config.enabled) return 'cloud commands are off at this site (cloud.commands.enabled: false)';
     if (request.command === 'write') return config.writes ? undefined : 'write commands are off at this site: set cloud.commands.writes: true in the site config';
     if (config.allow.includes(request.command)) return undefined;
     return `command "${request.command}" is not allowed at this site: add it to cloud.commands.allow in the site config (allowed: ${config.allow.join(', ') || 'none'})`;

@@ -20,7 +20,8 @@ export class ResponseMemory {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
-    private readonly windowMs: number,
+    /** Read per use: the window follows a run-time config change. */
+    private readonly windowMs: () => number,
     private readonly maxEntries: number,
     private readonly now: () => number,
   ) {}
@@ -52,7 +53,7 @@ export class ResponseMemory {
 
   /** Map order is insertion order, so the oldest entries are at the front. */
   private expire(): void {
-    const cutoff = this.now() - this.windowMs;
+    const cutoff = this.now() - this.windowMs();
     for (const [key, e] of this.entries) {
       if (e.at > cutoff) break;
       if (e.settled) this.entries.delete(key);

@@ -56,7 +56,7 @@ interface Parts {
 }
 
 export class CloudLink {
-  private readonly opts: ResolvedCloudLinkOptions;
+  private opts: ResolvedCloudLinkOptions;
   private readonly log: Logger;
   /** Built by the first start() (it validates the topic ids); reused by later starts. */
   private parts: Parts | undefined;
@@ -108,6 +108,21 @@ export class CloudLink {
       this.stopPromise = undefined;
     });
     return this.stopPromise;
+  }
+
+  /**
+   * Applies new link options in-process (remote config, hot reload): stops the connection cleanly
+   * (open batches go back to the queue), then starts with the new options. Subscriptions and online
+   * listeners are kept. Rejects (EW_CONFIG_INVALID) before stopping if the new ids cannot form topics.
+   */
+  async reconfigure(options: CloudLinkOptions): Promise<void> {
+    const next = resolveOptions(options);
+    cloudTopics(next.gatewayId, next.topicPrefix);
+    const wasRunning = this.state !== 'stopped';
+    await this.stop();
+    this.opts = next;
+    this.parts = undefined;
+    if (wasRunning) await this.start();
   }
 
   /** `<prefix>/<gatewayId>`: the root of this gateway's cloud topics. */

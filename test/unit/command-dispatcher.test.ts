@@ -60,7 +60,7 @@ function rig(config: Partial<CommandsConfig> = {}) {
   const clock = { now: T0 };
   const t = scripted();
   const full: CommandsConfig = { ...DEFAULT_COMMANDS, writes: true, allow: [...NON_WRITE_COMMANDS], ...config };
-  const d = new CommandDispatcher({ target: t.target, config: full, logger: silentLogger(), now: () => clock.now });
+  const d = new CommandDispatcher({ target: t.target, config: () => full, logger: silentLogger(), now: () => clock.now });
   const ask = (req: Record<string, unknown>, ctx = {}) => d.handle(String(req.id), req, ctx);
   return { d, clock, ask, ...t };
 }
@@ -174,7 +174,7 @@ test('dispatcher: more than maxInFlight queued commands are answered EW_COMMAND_
 
   const failing = new CommandDispatcher({
     target: { ...scripted().target, statusReport: () => { throw new Error('boom'); } },
-    config: DEFAULT_COMMANDS, logger: silentLogger(),
+    config: () => DEFAULT_COMMANDS, logger: silentLogger(),
   });
   assert.deepEqual(await failing.handle('s', { id: 's', command: 'status' }), { id: 's', ok: false, code: ERROR_CODES.INTERNAL, message: 'boom' });
 });
@@ -204,7 +204,7 @@ test('dispatcher schema: bad requests name the field; Modbus limits per table', 
 
 test('response memory: bounded by count (settled entries first) and by time', async () => {
   const clock = { now: 0 };
-  const m = new ResponseMemory(1000, 3, () => clock.now);
+  const m = new ResponseMemory(() => 1000, 3, () => clock.now);
   const answer = (id: string) => Promise.resolve<CloudCommandResponse>({ id, ok: true, result: null });
   const pending = new Promise<CloudCommandResponse>(() => undefined);
   m.remember('running', 'f', pending);
