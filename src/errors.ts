@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   COMMAND_EXPIRED: 'EW_COMMAND_EXPIRED', // past its expiry when received or about to run: never executed late
   COMMAND_DENIED: 'EW_COMMAND_DENIED', // not allowed by the site config (cloud.commands)
   COMMAND_UNAVAILABLE: 'EW_COMMAND_UNAVAILABLE', // this gateway cannot run that command (feature not present)
+  // diagnostics for cloud commands
+  LOGS_UNAVAILABLE: 'EW_LOGS_UNAVAILABLE', // this gateway was started without the recent-logs ring
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -42,8 +42,16 @@ import { JobScheduler, type JobStatus } from './scheduler/jobs.js';
 import { runScheduleAction } from './scheduler/actions.js';
 import { CloudCommands, type CloudCommandStats } from './commands/cloud-commands.js';
 import { gatewayTarget } from './commands/gateway-target.js';
+import type { LogQuery, LogRing } from './ops/log-ring.js';
+import { effectiveConfig, type EffectiveConfig } from './ops/effective-config.js';
 
 export type GatewayStatus = OpsSnapshot;
+
+/** What a Gateway gets besides its site and logger; everything optional. */
+export interface GatewayOptions {
+  /** The ring the logger also writes to (createLogger's `ring`): answers recentLogs(). */
+  readonly logs?: LogRing;
+}
 
 /** `stop()` resolves within this, even when the cloud or a device hangs. */
 export const STOP_BUDGET_MS = 10_000;
@@ -80,6 +88,7 @@ export class Gateway implements OpsSource, Reconfigurable {
   constructor(
     private site: LoadedSite,
     private readonly logger: Logger,
+    private readonly options: GatewayOptions = {},
   ) {}
 
   /** The running config (changes with applySite). */
@@ -439,5 +448,19 @@ export class Gateway implements OpsSource, Reconfigurable {
     if (this.started) log.info({ accepted: final?.added, delivered: final?.delivered, queued: final?.depth, nextSeq: final?.nextSeq }, 'gateway stopped');
     this.started = false;
     this.stopping = false;
+  }
+
+  // --- diagnostics for cloud commands (thin: the logic lives in ops/ and config/) ---
+
+  /** The newest log lines (already redacted), oldest first; see ops/log-ring.ts for limits. */
+  recentLogs(q: LogQuery): unknown[] {
+    const ring = this.options.logs;
+    if (!ring) throw new GatewayError(ERROR_CODES.LOGS_UNAVAILABLE, 'recent logs are not kept by this gateway (started without a log ring)');
+    return ring.query(q);
+  }
+
+  /** The running config with secrets hidden, and the models in use with their fingerprints. */
+  effectiveConfig(): EffectiveConfig {
+    return effectiveConfig(this.site);
   }
 }

@@ -8,6 +8,7 @@ import { formatProblem } from '../config/problems.js';
 import { errorMessage } from '../errors.js';
 import { Gateway } from '../gateway.js';
 import { createLogger } from '../ops/logger.js';
+import { LogRing } from '../ops/log-ring.js';
 import { StandInBroker } from '../sim/cloud-broker.js';
 import { startSimulators, type RunningSimulators } from '../sim/index.js';
 import { SimulatedMqttSensors } from '../sim/mqtt-sensor.js';
@@ -48,7 +49,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const cloud = new StandInBroker(cloudUrl.hostname.replace(/^\[|\]$/g, ''), Number(cloudUrl.port || 1883));
   let sims: RunningSimulators | undefined;
   let sensors: SimulatedMqttSensors | undefined;
-  const gateway = new Gateway(site, createLogger(process.env.EDGEWAY_LOG_LEVEL ?? 'warn'));
+  const logs = new LogRing();
+  const gateway = new Gateway(site, createLogger(process.env.EDGEWAY_LOG_LEVEL ?? 'warn', undefined, logs), { logs });
   try {
     await cloud.start();
     sims = await startSimulators(entries, { host: '127.0.0.1', seed: 7 });

@@ -2,6 +2,7 @@
 import { loadSite } from '../config/load-site.js';
 import { formatProblem } from '../config/problems.js';
 import { createLogger } from '../ops/logger.js';
+import { LogRing } from '../ops/log-ring.js';
 import { parse, requireString } from './args.js';
 import { startGateway } from './start-gateway.js';
 import { help } from './validate.js';
@@ -31,8 +32,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.error(`\n${result.problems.length} problem(s) found; the gateway was not started.`);
     return 1;
   }
-  const logger = createLogger(process.env.EDGEWAY_LOG_LEVEL ?? result.site.config.log.level);
-  const gateway = await startGateway(result.site, logger, { configFile: file, resetCorruptQueue: values['reset-corrupt-queue'] === true });
+  // The recent lines are also kept in memory (bounded) for the cloud's recent-logs command.
+  const logs = new LogRing();
+  const logger = createLogger(process.env.EDGEWAY_LOG_LEVEL ?? result.site.config.log.level, undefined, logs);
+  const gateway = await startGateway(result.site, logger, { configFile: file, resetCorruptQueue: values['reset-corrupt-queue'] === true, logs });
   if (gateway === undefined) return 1;
   const every = result.site.config.gateway.summaryInterval;
   const timer = every > 0 ? setInterval(() => logger.info(gateway.summary()), every) : undefined;

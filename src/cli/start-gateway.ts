@@ -8,16 +8,19 @@ import { ERROR_CODES, errorMessage, isGatewayError } from '../errors.js';
 import { Gateway } from '../gateway.js';
 import type { Logger } from '../ops/logger.js';
 import { moveAside } from '../queue/quarantine.js';
+import type { LogRing } from '../ops/log-ring.js';
 
 export interface StartOptions {
   readonly configFile: string;
   readonly resetCorruptQueue: boolean;
+  /** The ring the logger also writes to, for the recent-logs command. */
+  readonly logs?: LogRing;
 }
 
 /** The started gateway, or undefined when it could not start (already reported on stderr and in the log). */
 export async function startGateway(site: LoadedSite, logger: Logger, opts: StartOptions): Promise<Gateway | undefined> {
   try {
-    return await tryStart(site, logger);
+    return await tryStart(site, logger, opts.logs);
   } catch (err) {
     if (!isCorrupt(err) || !opts.resetCorruptQueue) return report(err, logger, opts.configFile);
   }
@@ -25,14 +28,14 @@ export async function startGateway(site: LoadedSite, logger: Logger, opts: Start
   logger.error({ queue: site.paths.queue, movedTo: aside, code: ERROR_CODES.QUEUE_CORRUPT }, 'queue directory was damaged: moved aside, starting with an EMPTY queue (--reset-corrupt-queue)');
   console.error(`edgeway run: the damaged queue was moved to ${aside}; starting with an empty queue`);
   try {
-    return await tryStart(site, logger);
+    return await tryStart(site, logger, opts.logs);
   } catch (err) {
     return report(err, logger, opts.configFile);
   }
 }
 
-async function tryStart(site: LoadedSite, logger: Logger): Promise<Gateway> {
-  const gateway = new Gateway(site, logger);
+async function tryStart(site: LoadedSite, logger: Logger, logs: LogRing | undefined): Promise<Gateway> {
+  const gateway = new Gateway(site, logger, logs === undefined ? {} : { logs });
   await gateway.start();
   return gateway;
 }

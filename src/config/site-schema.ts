@@ -8,6 +8,7 @@ import { duration, size } from './units.js';
 import { modbusConnectionSchema, sharedBusProblems } from '../southbound/modbus/connection.js';
 import { scheduleSchema } from '../scheduler/schedule-schema.js';
 import { commandsConfigSchema } from '../commands/config.js';
+import { secret } from './secret.js';
 
 export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const id = (what: string) =>
@@ -52,12 +53,12 @@ export const PASSWORD_HASH_RE = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-
 export const brokerUserSchema = z
   .strictObject({
     username: z.string().min(1).max(256),
-    passwordHash: z
+    passwordHash: secret(z
       .string()
-      .regex(PASSWORD_HASH_RE, { error: 'passwordHash must be a string printed by `edgeway passwd` (scrypt$N$r$p$salt$hash)' })
+      .regex(PASSWORD_HASH_RE, { error: 'passwordHash must be a string printed by `edgeway passwd` (scrypt$N$r$p$salt$hash)' }))
       .optional()
       .describe('scrypt hash printed by `edgeway passwd`'),
-    password: z.string().min(1).optional().describe('plaintext password (accepted with a warning at start; prefer passwordHash)'),
+    password: secret(z.string().min(1)).optional().describe('plaintext password (accepted with a warning at start; prefer passwordHash)'),
     groups: z.array(z.string().min(1)).default([]).describe('groups named by acl rules and tenants'),
   })
   .refine((u) => u.password === undefined || u.passwordHash === undefined, { error: 'set password or passwordHash, not both', path: ['password'] });
@@ -140,13 +141,13 @@ export const brokerSchema = z
 export type BrokerConfig = z.output<typeof brokerSchema>;
 
 export const cloudSchema = z.strictObject({
-  url: z
+  url: secret(z
     .string()
     .regex(/^(mqtts?|wss?):\/\/[^\s]+$/, { error: 'cloud.url must look like mqtt://host:1883 or mqtts://host:8883' })
-    .describe('cloud MQTT broker URL'),
+    .describe('cloud MQTT broker URL'), 'url-credentials'),
   clientId: z.string().min(1).max(128).optional().describe('defaults to edgeway-<gateway id>'),
   username: z.string().optional(),
-  password: z.string().optional().describe('use ${ENV_VAR} to keep it out of the file'),
+  password: secret(z.string()).optional().describe('use ${ENV_VAR} to keep it out of the file'),
   passwordFile: z.string().min(1).optional().describe('path of a file holding the password (trailing newline ignored); instead of password'),
   protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4).describe('MQTT protocol level: 4 = 3.1.1, 5 = MQTT 5'),
   compression: z.enum(['none', 'deflate']).default('none').describe('data message encoding: deflate = zlib stream of the JSON batch'),
@@ -203,7 +204,7 @@ export const opsSchema = z
         host: z.string().default('0.0.0.0'),
         port: z.int().min(0).max(65535).default(9464).describe('ops HTTP port (0 picks a free port)'),
         statusPage: z.boolean().default(false).describe('serve the status page (GET /) and its JSON (/api/status)'),
-        token: z.string().min(16).optional().describe('token for the status page (?token= or Authorization: Bearer); use ${ENV_VAR}'),
+        token: secret(z.string().min(16)).optional().describe('token for the status page (?token= or Authorization: Bearer); use ${ENV_VAR}'),
         open: z.boolean().default(false).describe('serve the status page without a token (the local demo only)'),
       })
       .refine((h) => !h.statusPage || h.open || h.token !== undefined, {

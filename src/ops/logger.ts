@@ -2,7 +2,8 @@
  * Structured JSON logs (pino). Secrets are redacted by path wherever they may appear; modules get
  * their own child logger with their own level (`log.modules` in the site config).
  */
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { multistream, pino, type DestinationStream, type Logger } from 'pino';
+import type { LogRing } from './log-ring.js';
 
 export type { Logger } from 'pino';
 
@@ -20,8 +21,17 @@ export const REDACT_PATHS = [
   'config.cloud.tls.key',
 ];
 
-export function createLogger(level: string = process.env.EDGEWAY_LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+/**
+ * The root logger. With `ring`, every line also goes to that in-memory ring (recent logs for the
+ * cloud): both destinations get the same serialised, already-redacted line. The streams accept
+ * every level; the logger's (and each module's) own level decides what is written at all.
+ */
+export function createLogger(level: string = process.env.EDGEWAY_LOG_LEVEL ?? 'info', destination?: DestinationStream, ring?: LogRing): Logger {
   const options = { level, base: { svc: 'edgeway' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  if (ring !== undefined) {
+    const out = destination ?? pino.destination(1);
+    return pino(options, multistream([{ level: 'trace', stream: out }, { level: 'trace', stream: ring }]));
+  }
   return destination === undefined ? pino(options) : pino(options, destination);
 }
 
