@@ -40,7 +40,6 @@ export const ERROR_CODES = {
   // cloud commands (src/commands): refused before running
   COMMAND_EXPIRED: 'EW_COMMAND_EXPIRED', // past its expiry when received or about to run: never executed late
   COMMAND_DENIED: 'EW_COMMAND_DENIED', // not allowed by the site config (cloud.commands)
-  COMMAND_UNAVAILABLE: 'EW_COMMAND_UNAVAILABLE', // this gateway cannot run that command (feature not present)
   // diagnostics for cloud commands
   LOGS_UNAVAILABLE: 'EW_LOGS_UNAVAILABLE', // this gateway was started without the recent-logs ring
 } as const;

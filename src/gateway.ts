@@ -44,6 +44,8 @@ import { CloudCommands, type CloudCommandStats } from './commands/cloud-commands
 import { gatewayTarget } from './commands/gateway-target.js';
 import type { LogQuery, LogRing } from './ops/log-ring.js';
 import { effectiveConfig, type EffectiveConfig } from './ops/effective-config.js';
+import { statusReport, type StatusReport } from './ops/status-report.js';
+import type { RawReadRequest, RawReadResult } from './southbound/modbus/raw-read.js';
 
 export type GatewayStatus = OpsSnapshot;
 
@@ -79,6 +81,8 @@ export class Gateway implements OpsSource, Reconfigurable {
   private readonly deadband = new DeadbandFilter((device, point) => this.deadbands.get(`${device}/${point}`));
   private appendFailures = 0;
   private started = false;
+  /** When start() finished (for uptime in the status report). */
+  private startedAt = 0;
   private stopping = false;
   private readonly lastValues = new LastValues();
   private jobs: JobScheduler | undefined;
@@ -137,6 +141,7 @@ export class Gateway implements OpsSource, Reconfigurable {
     this.cloudCommands.start();
     await this.startJobs();
     this.started = true;
+    this.startedAt = Date.now();
     this.moduleLog('gateway').info({ gateway: config.gateway.id, devices: this.devices.runners().length, version: VERSION }, 'gateway started');
   }
 
@@ -462,5 +467,30 @@ export class Gateway implements OpsSource, Reconfigurable {
   /** The running config with secrets hidden, and the models in use with their fingerprints. */
   effectiveConfig(): EffectiveConfig {
     return effectiveConfig(this.site);
+  }
+
+  /**
+   * One raw Modbus read for diagnosis (`{ table, address, count }`), through the device's bus like
+   * its polls: raw words or bits plus every interpretation `edgeway probe` shows.
+   */
+  async rawRead(deviceId: string, req: RawReadRequest): Promise<RawReadResult> {
+    const runner = this.devices.get(deviceId);
+    if (runner) return runner.rawRead(req);
+    const device = this.site.devices.find((d) => d.config.id === deviceId);
+    if (device && !isModbusDevice(device)) throw new GatewayError(ERROR_CODES.COMMAND_INVALID, `${deviceId} is an MQTT device: raw reads are for Modbus devices`);
+    if (device) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `device ${deviceId} is not running`, { retryable: true });
+    throw unknownPoint(deviceId);
+  }
+
+  /** Versions, uptime, devices (with degradation), cloud link, queue, broker, buses, jobs: JSON-ready. */
+  statusReport(now = Date.now()): StatusReport {
+    return statusReport({
+      version: VERSION, node: process.version, startedAt: this.startedAt, now, snapshot: this.status(),
+      runners: this.devices.runners().map((r) => ({ id: r.id, stats: r.stats() })), mqttDevices: this.mqttDeviceStats(),
+      buses: this.busStats(), schedules: this.schedules(),
+      ...(this.commands ? { localCommands: this.commands.stats() } : {}),
+      ...(this.cloudCommands ? { cloudCommands: this.cloudCommands.stats() } : {}),
+      ...(this.options.logs ? { logs: this.options.logs.stats() } : {}),
+    });
   }
 }

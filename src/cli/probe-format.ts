@@ -1,44 +1,27 @@
 /**
- * Every interpretation of a block of raw registers, side by side: the engineer reads off which
- * type and byte order gives the value the device's display shows, and writes it into the model.
+ * `edgeway probe`'s text: every interpretation of a block of raw registers, side by side (computed
+ * in southbound/modbus/interpret.ts, shared with the cloud's raw-read command).
  */
-import { BYTE_ORDERS, registerWidth, type ModbusAddress, type ModbusType } from '../southbound/modbus/address.js';
-import { decodeRegisters } from '../southbound/modbus/codec.js';
-
-const WIDE_TYPES: Record<number, ModbusType[]> = { 2: ['int32', 'uint32', 'float32'], 4: ['int64', 'uint64', 'float64'] };
-
-function address(register: number, type: ModbusType, byteOrder: (typeof BYTE_ORDERS)[number], length = 1): ModbusAddress {
-  return { table: 'holding', register, type, byteOrder, count: registerWidth(type, length), stringOrder: 'AB' };
-}
+import { interpretRegisters, hexWord } from '../southbound/modbus/interpret.js';
 
 function show(v: unknown): string {
   if (typeof v === 'number' && (!Number.isInteger(v) || Math.abs(v) >= 1e15)) return Number(v.toPrecision(9)).toString();
   return String(v);
 }
 
-function hex(word: number): string {
-  return `0x${word.toString(16).toUpperCase().padStart(4, '0')}`;
-}
-
 export function describeRegisters(start: number, words: readonly number[]): string[] {
-  const lines = [`raw: ${words.map(hex).join(' ')}`, ''];
-  words.forEach((word, i) => {
-    const reg = start + i;
-    const bits = word.toString(2).padStart(16, '0');
-    lines.push(`register ${reg}: ${hex(word)}  int16 ${show(decodeRegisters(address(reg, 'int16', 'ABCD'), words, i))}  uint16 ${word}  bits ${bits}`);
-    for (const width of [2, 4]) {
-      if (i + width > words.length) continue;
-      for (const order of BYTE_ORDERS) {
-        const values = (WIDE_TYPES[width] ?? []).map((type) => `${type} ${show(decodeRegisters(address(reg, type, order), words, i))}`);
-        lines.push(`  ${reg}..${reg + width - 1} ${order}: ${values.join('  ')}`);
+  const view = interpretRegisters(start, words);
+  const lines = [`raw: ${words.map(hexWord).join(' ')}`, ''];
+  for (const r of view.registers) {
+    lines.push(`register ${r.address}: ${r.hex}  int16 ${show(r.int16)}  uint16 ${r.uint16}  bits ${r.bits}`);
+    for (const w of view.wide.filter((x) => x.address === r.address)) {
+      for (const [order, values] of Object.entries(w.orders)) {
+        lines.push(`  ${w.address}..${w.address + w.width - 1} ${order}: ${Object.entries(values).map(([type, v]) => `${type} ${show(v)}`).join('  ')}`);
       }
     }
-  });
-  if (words.length > 0) {
-    for (const order of ['AB', 'BA'] as const) {
-      const a = { ...address(start, 'string', 'ABCD', words.length), stringOrder: order };
-      lines.push(`string ${order} (${words.length} registers): ${JSON.stringify(decodeRegisters(a, words, 0))}`);
-    }
+  }
+  if (view.strings) {
+    for (const order of ['AB', 'BA'] as const) lines.push(`string ${order} (${words.length} registers): ${JSON.stringify(view.strings[order])}`);
   }
   return lines;
 }

@@ -14,6 +14,7 @@ import { Backoff } from '../util/backoff.js';
 import type { ModbusAddress } from './modbus/address.js';
 import type { BoundPoint, ProtocolAdapter, RawValue, Session } from './types.js';
 import type { ModbusPoint } from '../catalog/types.js';
+import { checkRawRead, isRawReader, rawReadResult, type RawReadResult } from './modbus/raw-read.js';
 
 export type LinkState = 'stopped' | 'connecting' | 'up' | 'down';
 
@@ -260,6 +261,23 @@ export class DeviceRunner {
     const sample = toSample(this.id, point, result ?? { point: point.name, ok: false, code: ERROR_CODES.INTERNAL, message: 'no result' }, Date.now());
     this.emit([sample]);
     return sample;
+  }
+
+  /**
+   * A one-off raw read for diagnosis on this device's session (so on its bus, between polls and
+   * writes). Nothing enters the pipeline. A request that is not valid is refused before the device
+   * is asked; a failure that made the connection untrustworthy makes the runner reconnect.
+   */
+  async rawRead(input: unknown): Promise<RawReadResult> {
+    const request = checkRawRead(input);
+    const session = this.session;
+    if (!session) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `${this.id} is not connected${this.lastError ? ` (${this.lastError})` : ''}`, { retryable: true });
+    if (!isRawReader(session)) throw new GatewayError(ERROR_CODES.COMMAND_INVALID, `${this.id}: its protocol has no raw reads`);
+    try {
+      return rawReadResult(this.id, session.unitId, request, await session.readRaw(request, this.abort.signal));
+    } finally {
+      if (!session.isOpen() && this.session === session && this.state !== 'stopped') this.lose(session, 'connection lost or no longer trusted after a raw read');
+    }
   }
 
   /** Stops polling and waits for running cycles; samples they produce are still delivered. */

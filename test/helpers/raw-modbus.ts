@@ -17,6 +17,8 @@ export interface RawServerOptions {
   readonly framing: 'tcp' | 'rtu';
   /** Requests (0-based, in arrival order) that get no answer. */
   readonly silentOn?: ReadonlySet<number>;
+  /** Reads (FC1-4) that reach this address or beyond answer exception 02 (illegal data address). */
+  readonly illegalFrom?: number;
 }
 
 export function crc16(bytes: Uint8Array): number {
@@ -78,6 +80,8 @@ export class RawModbusServer {
   private answer(pdu: Buffer): Buffer {
     const fc = pdu[0] ?? 0;
     const address = pdu.readUInt16BE(1);
+    const { illegalFrom } = this.options;
+    if (illegalFrom !== undefined && fc >= 1 && fc <= 4 && address + pdu.readUInt16BE(3) > illegalFrom) return Buffer.from([fc | 0x80, 2]);
     switch (fc) {
       case 3: {
         const qty = pdu.readUInt16BE(3);

@@ -53,7 +53,9 @@ test('cloud commands: read, write, status, logs, config, restart-device and modb
   assert.equal(sim.writeCount, writes + 1, 'only the allowed write reached the device');
 
   const status = await cc.ask({ id: 's-1', command: 'status' });
-  assert.ok(status.ok && JSON.stringify(status.result).includes('agv-01'), JSON.stringify(status));
+  assert.ok(status.ok, JSON.stringify(status));
+  const s1 = status.result as { gateway: string; version: string; uptimeS: number; devices: { id: string }[] };
+  assert.deepEqual({ gateway: s1.gateway, device: s1.devices[0]?.id, uptime: typeof s1.uptimeS }, { gateway: 'gw-cc', device: 'agv-01', uptime: 'number' });
 
   const logs = await cc.ask({ id: 'l-1', command: 'logs', limit: 50, minLevel: 'info' });
   assert.ok(logs.ok, JSON.stringify(logs));
@@ -77,8 +79,18 @@ test('cloud commands: read, write, status, logs, config, restart-device and modb
   await until(() => gateway.status().devices[0]?.state === 'up', 'the device polled again');
   assert.equal(refusal(await cc.ask({ id: 'x-2', command: 'restart-device', device: 'agv-99', expiresAt: soon() })).code, ERROR_CODES.DEVICE_UNKNOWN);
 
-  const raw = refusal(await cc.ask({ id: 'm-1', command: 'modbus-read', device: 'agv-01', table: 'holding', address: 200, count: 126 }));
-  assert.match(raw.message, /count: at most 125 registers/);
+  sim.setPoint('target_station', 321);
+  const raw = await cc.ask({ id: 'm-1', command: 'modbus-read', device: 'agv-01', table: 'holding', address: 200, count: 2 });
+  assert.ok(raw.ok, JSON.stringify(raw));
+  assert.equal((raw.result as { words: number[] }).words[0], 321, 'the raw register, read now');
+  const coils = await cc.ask({ id: 'm-2', command: 'modbus-read', device: 'agv-01', table: 'coil', address: 0, count: 2 });
+  assert.ok(coils.ok && Array.isArray((coils.result as { bits: boolean[] }).bits));
+  const tooMany = refusal(await cc.ask({ id: 'm-3', command: 'modbus-read', device: 'agv-01', table: 'holding', address: 200, count: 126 }));
+  assert.match(tooMany.message, /count: at most 125 registers/);
+  const unmapped = refusal(await cc.ask({ id: 'm-4', command: 'modbus-read', device: 'agv-99', table: 'input', address: 0, count: 1 }));
+  assert.equal(unmapped.code, ERROR_CODES.DEVICE_UNKNOWN);
+  const report = gateway.statusReport();
+  assert.ok((report.cloudCommands?.executed ?? 0) >= 8, 'the status report counts cloud commands');
   assert.equal(gateway.cloudCommandStats()?.unanswerable, 0);
 });
 

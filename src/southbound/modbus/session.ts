@@ -17,6 +17,7 @@ import { planReads, type ReadRequest } from './plan.js';
 import { isIllegalAddress, splitRequest } from './split.js';
 import type { ModbusClient } from './bus.js';
 import type { BusLease } from './bus-registry.js';
+import { checkRawRead, type RawReadRequest, type RawReader } from './raw-read.js';
 
 export type { ModbusClient } from './bus.js';
 
@@ -31,7 +32,7 @@ export interface ModbusSessionOptions {
   readonly timeout: number;
 }
 
-export class ModbusSession implements Session<ModbusAddress> {
+export class ModbusSession implements Session<ModbusAddress>, RawReader {
   /** Per point list: the read plan, adapted after exception 02 splits (remembered for later cycles). */
   private readonly plans = new WeakMap<readonly BoundPoint<ModbusAddress>[], ReadRequest[]>();
   private closed = false;
@@ -144,6 +145,32 @@ export class ModbusSession implements Session<ModbusAddress> {
     }
   }
 
+  get unitId(): number {
+    return this.options.unitId;
+  }
+
+  /**
+   * One raw request for diagnosis, queued on the bus like a poll (never two transactions at once),
+   * with this device's unit id, timeout and retries. Failures are GatewayErrors with the stable
+   * device codes (timeout, exception, bad response, disconnected); a fatal one retires the bus.
+   */
+  async readRaw(input: RawReadRequest, signal: AbortSignal): Promise<number[] | boolean[]> {
+    const request = checkRawRead(input);
+    const what = `raw read of ${request.table} ${request.address}..${request.address + request.count - 1}`;
+    for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `${what}: the device is stopping`, { retryable: true });
+      if (!this.isOpen()) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `${what}: connection closed`, { retryable: true });
+      try {
+        return await this.onBus((client) => readBlock(client, request.table, request.address, request.count));
+      } catch (err) {
+        const error = this.classify(err);
+        if (this.retryable(error, attempt)) continue;
+        const detail = error.code === ERROR_CODES.DEVICE_EXCEPTION ? { modbusCode: (err as { modbusCode?: number }).modbusCode } : undefined;
+        throw new GatewayError(error.code, `${what}: ${error.message}`, { cause: err, retryable: error.code !== ERROR_CODES.DEVICE_EXCEPTION, ...(detail ? { detail } : {}) });
+      }
+    }
+  }
+
   /** Leaves the bus; the last device to leave closes it. */
   close(): Promise<void> {
     this.closed = true;
@@ -151,9 +178,12 @@ export class ModbusSession implements Session<ModbusAddress> {
   }
 }
 
-async function readRaw(client: ModbusClient, request: ReadRequest): Promise<ArrayLike<number> | ArrayLike<boolean>> {
-  const { start, count } = request;
-  switch (request.table) {
+function readRaw(client: ModbusClient, request: ReadRequest): Promise<ArrayLike<number> | ArrayLike<boolean>> {
+  return readBlock(client, request.table, request.start, request.count);
+}
+
+async function readBlock(client: ModbusClient, table: ReadRequest['table'], start: number, count: number): Promise<number[] | boolean[]> {
+  switch (table) {
     case 'coil':
       return checkLength((await client.readCoils(start, count)).data, count);
     case 'discrete':
