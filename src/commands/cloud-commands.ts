@@ -69,8 +69,9 @@ export class CloudCommands {
   }
 
   /**
-   * Subscribes to the request topic (the link makes it again on every connection); nothing while
-   * cloud.commands.enabled is false. Synchronous: the link subscribes once it is online.
+   * Subscribes to the request topic (the link makes it again on every connection). Also with
+   * cloud.commands.enabled false: then every request is answered EW_COMMAND_DENIED, so the cloud
+   * learns why instead of waiting for a timeout, and a config change takes effect at once.
    */
   start(): void {
     if (this.started) return;
@@ -80,21 +81,18 @@ export class CloudCommands {
   }
 
   /**
-   * Follows a run-time config change: listens or stops listening (cloud.commands.enabled) and moves
-   * to a new topic root (cloud.topicPrefix). The gateway calls it after applySite; the link calls
-   * it on every connection.
+   * Moves to a new topic root after a run-time change of cloud.topicPrefix (the link reconnects
+   * and calls this on every connection; the gateway calls it after applySite).
    */
   refresh(): void {
     if (!this.started) return;
-    const { enabled, allow, writes } = this.options.config();
     const topics = commandTopics(this.options.link.topicRoot);
-    if (this.unsubscribe !== undefined && enabled && topics.request === this.topics.request) return;
+    if (this.unsubscribe !== undefined && topics.request === this.topics.request) return;
     this.unsubscribe?.();
-    this.unsubscribe = undefined;
     this.topics = topics;
-    if (!enabled) return;
     this.unsubscribe = this.options.link.subscribe(topics.request, (m) => this.onMessage(m));
-    this.options.logger.info({ topic: topics.request, allow, writes }, 'cloud commands listening');
+    const { enabled, allow, writes } = this.options.config();
+    this.options.logger.info({ topic: topics.request, enabled, allow, writes }, 'cloud commands listening');
   }
 
   /** Stops taking requests; waits for the queued and running ones to answer. */

@@ -24,7 +24,7 @@ export const DEFAULT_COMMANDS = {
 
 export const commandsConfigSchema = z
   .strictObject({
-    enabled: z.boolean().default(true).describe('listen for commands on <prefix>/<gateway>/commands/request of the cloud broker'),
+    enabled: z.boolean().default(true).describe('run commands from <prefix>/<gateway>/commands/request of the cloud broker; false: each is answered EW_COMMAND_DENIED'),
     allow: z
       .array(z.enum(NON_WRITE_COMMANDS))
       .default([...DEFAULT_ALLOW])

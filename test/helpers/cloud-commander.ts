@@ -16,8 +16,8 @@ export interface Answer {
   readonly correlationData?: Buffer;
 }
 
-export async function commander(t: { after(fn: () => Promise<void>): void }, url: string, gatewayId: string, protocolVersion: 4 | 5 = 4) {
-  const root = `edgeway/${gatewayId}`;
+export async function commander(t: { after(fn: () => Promise<void>): void }, url: string, gatewayId: string, protocolVersion: 4 | 5 = 4, prefix = 'edgeway') {
+  const root = `${prefix}/${gatewayId}`;
   const client = await connectAsync(url, { clientId: `cloud-app-${Math.random().toString(16).slice(2, 8)}`, protocolVersion, reconnectPeriod: 0 });
   const answers: Answer[] = [];
   client.on('message', (topic, payload, packet) => {

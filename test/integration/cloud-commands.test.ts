@@ -168,3 +168,38 @@ test('cloud commands: response topics are confined to the response root; retaine
   await until(() => (gateway.cloudCommandStats()?.unanswerable ?? 0) >= received + 4, 'id-less requests counted');
   assert.ok((await cc.ask({ id: 'p-6', command: 'status' })).ok, 'still answering');
 });
+
+test('cloud commands: a config change (applySite) applies to the next command without a restart', async (t) => {
+  const { gateway, sim, cc } = await rig(t, undefined);
+  const request = (id: string) => ({ id, command: 'write', device: 'agv-01', point: 'target_station', value: 8, expiresAt: soon() });
+  assert.equal(refusal(await cc.ask(request('g-1'))).code, ERROR_CODES.COMMAND_DENIED);
+  const withCommands = (commands: Record<string, unknown>) => {
+    const site = gateway.currentSite;
+    return { ...site, config: { ...site.config, cloud: { ...site.config.cloud, commands: { ...site.config.cloud.commands, ...commands } } } };
+  };
+  const report = await gateway.applySite(withCommands({ writes: true }));
+  assert.deepEqual(report.reloaded, [], 'the cloud link did not reconnect');
+  assert.ok((await cc.ask(request('g-2'))).ok);
+  assert.equal(sim.writeCount, 1);
+
+  await gateway.applySite(withCommands({ enabled: false }));
+  const off = refusal(await cc.ask({ id: 'g-3', command: 'status' }));
+  assert.equal(off.code, ERROR_CODES.COMMAND_DENIED);
+  assert.match(off.message, /cloud\.commands\.enabled: false/);
+  await gateway.applySite(withCommands({ enabled: true }));
+  assert.ok((await cc.ask({ id: 'g-4', command: 'status' })).ok, 'on again');
+});
+
+test('cloud commands: after a change of cloud.topicPrefix the gateway listens below the new root only', async (t) => {
+  const { gateway, cloud, cc } = await rig(t, undefined);
+  const site = gateway.currentSite;
+  const report = await gateway.applySite({ ...site, config: { ...site.config, cloud: { ...site.config.cloud, topicPrefix: 'site-b' } } });
+  assert.deepEqual(report.reloaded, ['cloud']);
+  const moved = await commander(t, cloud.url, 'gw-cc', 4, 'site-b');
+  await moved.ready();
+  assert.ok((await moved.ask({ id: 'n-1', command: 'status' })).ok);
+  const received = gateway.cloudCommandStats()?.received ?? 0;
+  await cc.send({ id: 'o-1', command: 'status' });
+  assert.ok((await moved.ask({ id: 'n-2', command: 'status' })).ok);
+  assert.equal(gateway.cloudCommandStats()?.received, received + 1, 'the old request topic is not handled');
+});
