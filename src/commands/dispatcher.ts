@@ -213,9 +213,12 @@ function earliest(a: number | undefined, b: number | undefined): number | undefi
   return Math.min(a, b);
 }
 
-/** The request minus the fields that may differ between a retry and the original. */
+/**
+ * The request minus the fields a retry may change: where to answer, who asks, and the expiry (a
+ * retry with a fresh expiry is still the same order, and gets the first answer).
+ */
 function fingerprintOf(request: CloudCommand): string {
-  const { responseTopic: _t, by: _b, ...rest } = request;
+  const { responseTopic: _t, by: _b, expiresAt: _e, ...rest } = request;
   return JSON.stringify(rest);
 }
 

@@ -135,7 +135,7 @@ test('dispatcher: a duplicate id is answered from memory and runs once, also whi
 
   const w = await ask(write('w1'));
   clock.now = T0 + 30_000; // past the write's expiry, within the window
-  assert.deepEqual(await ask(write('w1')), w, 'the retry learns that the write ran');
+  assert.deepEqual(await ask(write('w1', { expiresAt: T0 + 40_000 })), w, 'the retry (fresh expiry) learns that the write ran');
   assert.equal(calls.filter((c) => c.startsWith('write')).length, 1);
   const reused = refusal(await ask(write('w1', { value: 1.9 })));
   assert.equal(reused.code, ERROR_CODES.COMMAND_INVALID);
