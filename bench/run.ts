@@ -13,6 +13,7 @@ import { queueFootprint } from './queue-footprint.js';
 import { scale } from './scale.js';
 import { isolation, throughput } from './southbound.js';
 import { brokerFleet, brokerThroughput } from './broker.js';
+import { logRing } from './log-ring.js';
 import type { BenchResult } from './types.js';
 
 const BENCHES: Record<string, () => Promise<BenchResult[]>> = {
@@ -29,6 +30,7 @@ const BENCHES: Record<string, () => Promise<BenchResult[]>> = {
   uplink,
   'broker-throughput': brokerThroughput,
   'broker-fleet': brokerFleet,
+  'log-ring': logRing,
 };
 
 function format(v: number | string): string {

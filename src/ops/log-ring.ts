@@ -23,6 +23,8 @@ export interface LogQuery {
   readonly limit: number;
   /** Only lines at this level or above: trace, debug, info, warn, error, fatal. */
   readonly minLevel?: string;
+  /** Byte budget of the answer (the lines' JSON text); default and most LOG_QUERY_MAX_BYTES. */
+  readonly maxBytes?: number;
 }
 
 /** One log line as pino wrote it (level as a number, time in ms, msg, bindings). */
@@ -39,6 +41,11 @@ export interface LogRingStats {
 
 /** Most lines one query returns, whatever limit it asks for. */
 export const LOG_QUERY_MAX = 500;
+/**
+ * Most bytes of log text one query returns: the answer travels as one MQTT message, and cloud
+ * brokers cap those (AWS IoT Core at 128 KB), so half of that leaves room for the envelope.
+ */
+export const LOG_QUERY_MAX_BYTES = 64 * 1024;
 
 /** pino's level numbers. */
 export const LOG_LEVELS: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
@@ -92,8 +99,9 @@ export class LogRing {
   }
 
   /**
-   * The newest `limit` lines (capped at LOG_QUERY_MAX) at or above `minLevel`, oldest first, as
-   * parsed JSON objects. Throws EW_COMMAND_INVALID for a bad limit or an unknown level.
+   * The newest `limit` lines (capped at LOG_QUERY_MAX) at or above `minLevel` that fit in the byte
+   * budget, oldest first, as parsed JSON objects. Throws EW_COMMAND_INVALID for a bad limit, budget
+   * or level.
    */
   query(q: LogQuery): LogEntry[] {
     if (!Number.isInteger(q.limit) || q.limit < 1) {
@@ -103,11 +111,18 @@ export class LogRing {
     if (min === undefined) {
       throw new GatewayError(ERROR_CODES.COMMAND_INVALID, `logs: minLevel must be one of ${Object.keys(LOG_LEVELS).join(', ')}, got ${JSON.stringify(q.minLevel)}`);
     }
+    if (q.maxBytes !== undefined && (!Number.isInteger(q.maxBytes) || q.maxBytes < 1)) {
+      throw new GatewayError(ERROR_CODES.COMMAND_INVALID, `logs: maxBytes must be a whole number of bytes, at least 1, got ${String(q.maxBytes)}`);
+    }
     const want = Math.min(q.limit, LOG_QUERY_MAX);
+    let budget = Math.min(q.maxBytes ?? LOG_QUERY_MAX_BYTES, LOG_QUERY_MAX_BYTES);
     const picked: Stored[] = [];
     for (let i = this.lines.length - 1; i >= this.head && picked.length < want; i--) {
       const line = this.lines[i];
-      if (line && line.level >= min) picked.push(line);
+      if (!line || line.level < min) continue;
+      if (line.bytes > budget) break; // older lines are not skipped over: the answer has no gaps
+      budget -= line.bytes;
+      picked.push(line);
     }
     return picked.reverse().map((l) => parseLine(l.text));
   }

@@ -66,6 +66,8 @@ export class DeviceRunner {
   private failStreak = 0;
   private stopping = false;
   private nextDegradedPoll = 0;
+  /** A raw read is on the bus: one at a time per device, so diagnosis cannot crowd out polls. */
+  private rawReading = false;
 
   constructor(private readonly options: RunnerOptions) {}
 
@@ -266,16 +268,20 @@ export class DeviceRunner {
   /**
    * A one-off raw read for diagnosis on this device's session (so on its bus, between polls and
    * writes). Nothing enters the pipeline. A request that is not valid is refused before the device
-   * is asked; a failure that made the connection untrustworthy makes the runner reconnect.
+   * is asked; one raw read at a time per device (EW_COMMAND_BUSY otherwise); a failure that made the
+   * connection untrustworthy makes the runner reconnect.
    */
   async rawRead(input: unknown): Promise<RawReadResult> {
     const request = checkRawRead(input);
     const session = this.session;
     if (!session) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `${this.id} is not connected${this.lastError ? ` (${this.lastError})` : ''}`, { retryable: true });
     if (!isRawReader(session)) throw new GatewayError(ERROR_CODES.COMMAND_INVALID, `${this.id}: its protocol has no raw reads`);
+    if (this.rawReading) throw new GatewayError(ERROR_CODES.COMMAND_BUSY, `${this.id}: a raw read is already running; try again once it has answered`, { retryable: true });
+    this.rawReading = true;
     try {
       return rawReadResult(this.id, session.unitId, request, await session.readRaw(request, this.abort.signal));
     } finally {
+      this.rawReading = false;
       if (!session.isOpen() && this.session === session && this.state !== 'stopped') this.lose(session, 'connection lost or no longer trusted after a raw read');
     }
   }

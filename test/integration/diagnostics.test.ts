@@ -116,14 +116,17 @@ test('raw read: bad requests and unknown devices are refused before anything is 
   assert.equal(server.requests.length, before, 'nothing reached the device');
 });
 
-test('raw read: a device that does not answer times out with EW_DEVICE_TIMEOUT after its own timeout', async (t) => {
+test('raw read: a device that does not answer times out with EW_DEVICE_TIMEOUT after its own timeout; one at a time', async (t) => {
   const { gateway } = await rig(t, { dead: true });
   // The first poll of each group times out and the link is re-made; wait until it is up again.
   await until(() => {
     const d = gateway.status().devices.find((x) => x.id === 'agv-dead');
     return d !== undefined && d.failedCycles >= 1 && d.state === 'up';
   }, 'dead device polled once and reconnected', 15_000);
-  await rejectsWith(gateway.rawRead('agv-dead', { table: 'input', address: 100, count: 4 }), 'EW_DEVICE_TIMEOUT', /raw read of input 100\.\.103: no answer within the request timeout/);
+  const first = gateway.rawRead('agv-dead', { table: 'input', address: 100, count: 4 });
+  // One raw read per device at a time: a second one while the first waits is refused, not queued.
+  await rejectsWith(gateway.rawRead('agv-dead', { table: 'holding', address: 0, count: 1 }), 'EW_COMMAND_BUSY', /already running/);
+  await rejectsWith(first, 'EW_DEVICE_TIMEOUT', /raw read of input 100\.\.103: no answer within the request timeout/);
   // The other device on its own connection is not affected.
   const r = (await gateway.rawRead('agv-01', { table: 'holding', address: 0, count: 1 })) as RawRegisterResult;
   assert.deepEqual(r.words, [0]);

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LOG_QUERY_MAX, LogRing } from '../../src/ops/log-ring.js';
+import { LOG_QUERY_MAX, LOG_QUERY_MAX_BYTES, LogRing } from '../../src/ops/log-ring.js';
 import { createLogger, moduleLogger } from '../../src/ops/logger.js';
 import { isGatewayError } from '../../src/errors.js';
 
@@ -53,8 +53,8 @@ test('minLevel filters, limit is capped, and bad queries get EW_COMMAND_INVALID'
   assert.deepEqual(errors.map((l) => l.msg), ['m993', 'm996', 'm999']);
   assert.equal(ring.query({ limit: 100_000 }).length, LOG_QUERY_MAX);
   assert.ok(ring.query({ limit: 100, minLevel: 'warn' }).every((l) => l.level === 50));
-  for (const bad of [{ limit: 0 }, { limit: 1.5 }, { limit: 10, minLevel: 'loud' }]) {
-    assert.throws(() => ring.query(bad), (err) => isGatewayError(err) && err.code === 'EW_COMMAND_INVALID' && /limit|minLevel/.test(err.message));
+  for (const bad of [{ limit: 0 }, { limit: 1.5 }, { limit: 10, minLevel: 'loud' }, { limit: 10, maxBytes: 2.5 }]) {
+    assert.throws(() => ring.query(bad), (err) => isGatewayError(err) && err.code === 'EW_COMMAND_INVALID' && /limit|minLevel|maxBytes/.test(err.message));
   }
 });
 
@@ -74,6 +74,18 @@ test('fed by the logger: the same redacted lines as the main destination, module
   assert.ok(!text.includes('Secret'), text);
   assert.ok(text.includes('[redacted]'));
   assert.equal(got[1]?.module, 'devices');
+});
+
+test('an answer stays within its byte budget: the newest lines that fit, without gaps', () => {
+  const ring = new LogRing({ maxLines: 5000, maxBytes: 4 * 1024 * 1024 });
+  for (let i = 0; i < 1000; i++) ring.write(line(30, `m${i} ${'z'.repeat(1000)}`));
+  const size = (ls: unknown[]) => ls.reduce<number>((n, l) => n + Buffer.byteLength(JSON.stringify(l)), 0);
+  const all = ring.query({ limit: 500 });
+  assert.ok(size(all) <= LOG_QUERY_MAX_BYTES && all.length >= 60, `${all.length} lines, ${size(all)} bytes`);
+  assert.equal(all.at(-1)?.msg, `m999 ${'z'.repeat(1000)}`);
+  const small = ring.query({ limit: 500, maxBytes: 3500 });
+  assert.deepEqual(small.map((l) => String(l.msg).split(' ')[0]), ['m997', 'm998', 'm999']);
+  assert.throws(() => ring.query({ limit: 5, maxBytes: 0 }), (err) => isGatewayError(err) && err.code === 'EW_COMMAND_INVALID');
 });
 
 test('a silent logger feeds nothing', () => {
