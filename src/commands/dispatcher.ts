@@ -177,7 +177,11 @@ export class CommandDispatcher {
       case 'status':
         return target.statusReport();
       case 'logs':
-        return { lines: target.recentLogs({ limit: request.limit, ...(request.minLevel === undefined ? {} : { minLevel: request.minLevel }) }) };
+        return {
+          lines: target.recentLogs({
+            limit: request.limit, ...(request.minLevel === undefined ? {} : { minLevel: request.minLevel }), ...(request.maxBytes === undefined ? {} : { maxBytes: request.maxBytes }),
+          }),
+        };
       case 'config':
         return target.effectiveConfig();
       case 'restart-device':

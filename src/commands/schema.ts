@@ -8,6 +8,7 @@
  * a stable EW_* code. Every field is checked here; the dispatcher never sees an unchecked value.
  */
 import { z } from 'zod';
+import { LOG_QUERY_MAX_BYTES } from '../ops/log-ring.js';
 import { MAX_READ_BITS, MAX_READ_REGISTERS } from '../southbound/modbus/address.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -53,6 +54,7 @@ export const cloudCommandSchema = z
       command: z.literal('logs'),
       limit: z.int().min(1).max(MAX_LOG_LINES).default(100),
       minLevel: z.enum(LOG_LEVELS).optional(),
+      maxBytes: z.int().min(1024).max(LOG_QUERY_MAX_BYTES).optional().describe('byte budget of the lines (so the answer fits the cloud broker\'s packet limit)'),
     }),
     z.strictObject({ ...common, command: z.literal('config') }),
     z.strictObject({ ...common, command: z.literal('restart-device'), device: name }),

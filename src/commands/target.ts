@@ -11,7 +11,7 @@ export interface CommandTarget {
   readNow(device: string, point: string): Promise<Sample>;
   unitOf(device: string, point: string): string | undefined;
   statusReport(): unknown;
-  recentLogs(q: { limit: number; minLevel?: string }): unknown[];
+  recentLogs(q: { limit: number; minLevel?: string; maxBytes?: number }): unknown[];
   /** Secrets redacted. */
   effectiveConfig(): unknown;
   /** Restarts one device's polling. */

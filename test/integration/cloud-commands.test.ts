@@ -66,6 +66,8 @@ test('cloud commands: read, write, status, logs, config, restart-device and modb
     who: 'fleet-manager', command: 'write', device: 'agv-01', point: 'target_station', value: 42, outcome: 'ok',
   });
   assert.equal(refusal(await cc.ask({ id: 'l-2', command: 'logs', limit: 5000 })).code, ERROR_CODES.COMMAND_INVALID);
+  const small = await cc.ask({ id: 'l-3', command: 'logs', limit: 500, maxBytes: 1024 });
+  assert.ok(small.ok && JSON.stringify((small.result as { lines: unknown[] }).lines).length <= 1024, 'within the byte budget');
 
   const config = await cc.ask({ id: 'c-1', command: 'config' });
   assert.ok(config.ok, JSON.stringify(config));
