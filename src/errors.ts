@@ -37,6 +37,9 @@ export const ERROR_CODES = {
   COMMAND_INVALID: 'EW_COMMAND_INVALID', // a local command request that does not match its schema
   DEVICE_UNKNOWN: 'EW_DEVICE_UNKNOWN', // no enabled device (or no point) of that name
   COMMAND_BUSY: 'EW_COMMAND_BUSY', // too many local commands in flight; try again
+  // cloud commands (src/commands): refused before running
+  COMMAND_EXPIRED: 'EW_COMMAND_EXPIRED', // past its expiry when received or about to run: never executed late
+  COMMAND_DENIED: 'EW_COMMAND_DENIED', // not allowed by the site config (cloud.commands)
   // diagnostics for cloud commands
   LOGS_UNAVAILABLE: 'EW_LOGS_UNAVAILABLE', // this gateway was started without the recent-logs ring
 } as const;

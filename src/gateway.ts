@@ -40,6 +40,8 @@ import { GatewayMetrics } from './ops/metrics.js';
 import type { OpsSnapshot, OpsSource, Readiness } from './ops/ops-source.js';
 import { JobScheduler, type JobStatus } from './scheduler/jobs.js';
 import { runScheduleAction } from './scheduler/actions.js';
+import { CloudCommands, type CloudCommandStats } from './commands/cloud-commands.js';
+import { gatewayTarget } from './commands/gateway-target.js';
 import type { LogQuery, LogRing } from './ops/log-ring.js';
 import { effectiveConfig, type EffectiveConfig } from './ops/effective-config.js';
 import { statusReport, type StatusReport } from './ops/status-report.js';
@@ -67,6 +69,8 @@ export class Gateway implements OpsSource, Reconfigurable {
   /** MQTT-native devices (pushed through the embedded broker) and the local command API. */
   private mqttDevices: MqttDeviceBridge | undefined;
   private commands: LocalCommands | undefined;
+  /** Commands from the cloud over the cloud link (src/commands). */
+  private cloudCommands: CloudCommands | undefined;
   /** One owner per physical bus: devices on one serial port or TCP connection share it. */
   private readonly buses = new BusRegistry();
   private readonly filter = new QualityFilter();
@@ -133,6 +137,8 @@ export class Gateway implements OpsSource, Reconfigurable {
     this.indexPoints();
     await this.devices.apply(this.site.devices.filter(isModbusDevice));
     await this.startLocalApi();
+    this.cloudCommands = new CloudCommands({ link: this.link, target: gatewayTarget(this), config: () => this.site.config.cloud.commands, logger: this.moduleLog('cloud').child({ component: 'commands' }) });
+    this.cloudCommands.start();
     await this.startJobs();
     this.started = true;
     this.startedAt = Date.now();
@@ -195,6 +201,7 @@ export class Gateway implements OpsSource, Reconfigurable {
         await this.link?.reconfigure(await cloudLinkOptions(this.site));
         reloaded.push('cloud');
       }
+      this.cloudCommands?.refresh();
       const report: ApplyReport = { ...changes, reloaded, restartRequired };
       const log = this.moduleLog('gateway');
       log.info({ ...report }, 'config applied');
@@ -358,6 +365,10 @@ export class Gateway implements OpsSource, Reconfigurable {
     return this.mqttDevices?.stats() ?? [];
   }
 
+  cloudCommandStats(): CloudCommandStats | undefined {
+    return this.cloudCommands?.stats();
+  }
+
   localCommandStats(): LocalCommandStats | undefined {
     return this.commands?.stats();
   }
@@ -426,6 +437,8 @@ export class Gateway implements OpsSource, Reconfigurable {
     this.jobs = undefined;
     await withDeadline(this.commands?.stop() ?? Promise.resolve(), end - 7_000);
     this.commands = undefined;
+    await withDeadline(this.cloudCommands?.stop() ?? Promise.resolve(), end - 7_000);
+    this.cloudCommands = undefined;
     await withDeadline(Promise.allSettled([this.devices.stop(), this.mqttDevices?.stop()]), end - 6_000);
     this.mqttDevices = undefined;
     await withDeadline(Promise.allSettled([...this.appends]), end - 4_000);
@@ -476,6 +489,7 @@ export class Gateway implements OpsSource, Reconfigurable {
       runners: this.devices.runners().map((r) => ({ id: r.id, stats: r.stats() })), mqttDevices: this.mqttDeviceStats(),
       buses: this.busStats(), schedules: this.schedules(),
       ...(this.commands ? { localCommands: this.commands.stats() } : {}),
+      ...(this.cloudCommands ? { cloudCommands: this.cloudCommands.stats() } : {}),
       ...(this.options.logs ? { logs: this.options.logs.stats() } : {}),
     });
   }

@@ -21,6 +21,7 @@ export {
   type TopicEntry,
 } from './broker/topic-map.js';
 export { cloudTopics, DEFAULT_TOPIC_PREFIX, type CloudTopics } from './northbound/topics.js';
+export { cloudCommandSchema, cloudCommandResponseSchema, type CloudCommand, type CloudCommandResponse } from './commands/schema.js';
 export {
   batchPayloadSchema,
   payloadSampleSchema,

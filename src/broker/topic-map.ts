@@ -7,11 +7,13 @@
  *   devices/<device>/<point>       latest value, retained, QoS 0            latestValueSchema
  *   commands/request               a client asks: write a point, read now   commandRequestSchema
  *   commands/response/<id>         the answer (or the request's responseTopic below that root)
- * Cloud, under <prefix>/<gateway> (cloud.topicPrefix): data, status, health (northbound/topics.ts);
+ * Cloud, under <prefix>/<gateway> (cloud.topicPrefix): data, status, health (northbound/topics.ts),
+ *   commands/request + commands/response/<id> (commands from the cloud, src/commands),
  *   config/desired, config/reported: remote config; config/local: the last on-site edit (config/remote-payload.ts).
  */
 import { z } from 'zod';
 import { batchPayloadSchema } from '../northbound/payload.js';
+import { cloudCommandResponseSchema, cloudCommandSchema } from '../commands/schema.js';
 import { desiredConfigSchema, localConfigStatusSchema, reportedConfigSchema } from '../config/remote-payload.js';
 
 
@@ -116,6 +118,8 @@ export const TOPIC_MAP: readonly TopicEntry[] = [
   { broker: 'cloud', direction: 'publishes', topic: 'data', qos: 1, retained: false, payload: batchPayloadSchema, what: 'batches of samples (JSON or zlib)' },
   { broker: 'cloud', direction: 'publishes', topic: 'status', qos: 1, retained: true, payload: gatewayStatusSchema, what: 'online / offline (also the last will)' },
   { broker: 'cloud', direction: 'publishes', topic: 'health', qos: 1, retained: false, payload: healthSchema, what: 'queue and link figures' },
+  { broker: 'cloud', direction: 'accepts', topic: 'commands/request', qos: 1, retained: false, payload: cloudCommandSchema, what: 'cloud command: read, write, status, logs, config, restart-device, modbus-read' },
+  { broker: 'cloud', direction: 'publishes', topic: 'commands/response/<id>', qos: 1, retained: false, payload: cloudCommandResponseSchema, what: 'the answer (MQTT 5: the response topic, with the correlation data)' },
   // remote config (cloud.remoteConfig.enabled)
   { broker: 'cloud', direction: 'accepts', topic: 'config/desired', qos: 1, retained: true, payload: desiredConfigSchema, what: 'a whole site config (and models) with a version, to apply' },
   { broker: 'cloud', direction: 'publishes', topic: 'config/reported', qos: 1, retained: true, payload: reportedConfigSchema, what: 'what became of the last desired version: applying, applied, rejected, rolled-back' },

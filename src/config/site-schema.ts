@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { duration, size } from './units.js';
 import { modbusConnectionSchema, sharedBusProblems } from '../southbound/modbus/connection.js';
 import { scheduleSchema } from '../scheduler/schedule-schema.js';
+import { commandsConfigSchema } from '../commands/config.js';
 import { secret } from './secret.js';
 
 export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -189,6 +190,7 @@ export const cloudSchema = z.strictObject({
     .strictObject({ min: duration('first reconnect delay').default(500), max: duration('longest reconnect delay').default(30_000) })
     .default({ min: 500, max: 30_000 }),
   remoteConfig: remoteConfigSchema,
+  commands: commandsConfigSchema,
 }).refine((c) => c.password === undefined || c.passwordFile === undefined, {
   error: 'set cloud.password or cloud.passwordFile, not both',
   path: ['passwordFile'],

@@ -48,6 +48,8 @@ export interface IncomingMessage {
   readonly correlationData?: Buffer;
   /** MQTT 5 Message Expiry Interval left when the broker forwarded it, seconds. */
   readonly messageExpiryInterval?: number;
+  /** MQTT 5 user properties (e.g. who sent a command). */
+  readonly userProperties?: Readonly<Record<string, string | string[]>>;
 }
 
 export type PublishProperties = NonNullable<IClientPublishOptions['properties']>;
@@ -181,6 +183,7 @@ export class CloudConnection {
           ...(p?.responseTopic === undefined ? {} : { responseTopic: p.responseTopic }),
           ...(p?.correlationData === undefined ? {} : { correlationData: p.correlationData }),
           ...(p?.messageExpiryInterval === undefined ? {} : { messageExpiryInterval: p.messageExpiryInterval }),
+          ...(p?.userProperties === undefined ? {} : { userProperties: p.userProperties }),
         });
       });
       attempt.client.connect();

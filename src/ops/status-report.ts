@@ -6,6 +6,7 @@
  * work in the poll loop); times are ISO strings, and nothing in it is undefined, a bigint or a
  * non-finite number, so it survives JSON unchanged.
  */
+import type { CloudCommandStats } from '../commands/cloud-commands.js';
 import type { BrokerSnapshot, OpsSnapshot } from './ops-source.js';
 import type { RunnerStats } from '../southbound/runner.js';
 import type { MqttDeviceStats } from '../southbound/mqtt-device/bridge.js';
@@ -30,6 +31,8 @@ export interface StatusReportInput {
   readonly schedules: readonly JobStatus[];
   readonly localCommands?: LocalCommandStats;
   readonly logs?: LogRingStats;
+  /** Counters of the commands from the cloud (received, refused by cause, executed). */
+  readonly cloudCommands?: CloudCommandStats;
 }
 
 export interface DeviceReport {
@@ -62,6 +65,7 @@ export interface StatusReport {
   readonly schedules: readonly JobStatus[];
   readonly localCommands?: LocalCommandStats;
   readonly logs?: LogRingStats;
+  readonly cloudCommands?: CloudCommandStats;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -100,6 +104,7 @@ export function statusReport(input: StatusReportInput): StatusReport {
     ...(s.broker === undefined ? {} : { broker: s.broker }),
     schedules: [...input.schedules],
     ...(input.localCommands === undefined ? {} : { localCommands: input.localCommands }),
+    ...(input.cloudCommands === undefined ? {} : { cloudCommands: input.cloudCommands }),
     ...(input.logs === undefined ? {} : { logs: input.logs }),
   };
 }

@@ -47,6 +47,7 @@ export class DeviceSimulator {
   private origin = 0;
   private pausedAt: number | undefined;
   private boundPort = 0;
+  private writes = 0;
   private readonly logger: Logger;
   private readonly vector: IServiceVector = createServiceVector(this.banks, (t, s, c) => this.pinWritten(t, s, c));
 
@@ -183,8 +184,14 @@ export class DeviceSimulator {
     }
   }
 
+  /** Client write requests (FC5/6/15/16) stored since start: tests check that nothing was written. */
+  get writeCount(): number {
+    return this.writes;
+  }
+
   /** A client wrote `table` start..start+count-1: pin every rw point the write touched. */
   private pinWritten(table: WritableTable, start: number, count: number): void {
+    this.writes++;
     for (const p of this.model.points) {
       const a = p.address;
       const overlaps = a.table === table && a.register < start + count && start < a.register + a.count;

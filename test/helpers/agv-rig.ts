@@ -6,8 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadModbusModelFile } from '../../src/catalog/load.js';
-import { Gateway } from '../../src/gateway.js';
-import { silentLogger } from '../../src/ops/logger.js';
+import { Gateway, type GatewayOptions } from '../../src/gateway.js';
+import { silentLogger, type Logger } from '../../src/ops/logger.js';
 import { DeviceSimulator, startSimulators } from '../../src/sim/index.js';
 import { startCloudBroker, type CloudBroker } from './cloud-broker.js';
 import { ADAPTERS, loadTestSite, siteDocument, tempDir, until } from './site.js';
@@ -19,6 +19,13 @@ export interface AgvRigOptions {
   readonly writable?: readonly string[];
   /** Top-level sections added to the site config (e.g. schedules). */
   readonly extra?: Record<string, unknown>;
+  /** Merged into the `cloud:` section (e.g. commands, protocolVersion). */
+  readonly cloud?: Record<string, unknown>;
+  /** The cloud broker URL, instead of an in-process aedes (e.g. mosquitto in interop tests). */
+  readonly cloudUrl?: string;
+  /** The gateway's logger (default: silent) and options (e.g. a log ring). */
+  readonly logger?: Logger;
+  readonly gatewayOptions?: GatewayOptions;
 }
 
 export interface AgvRig {
@@ -36,9 +43,10 @@ export async function agvRig(t: { after(fn: () => Promise<void>): void }, o: Agv
   await sim.start();
   const doc = siteDocument({ cloudUrl: cloud.url, devices: [{ id: 'agv-01', model: model.id, port: sim.port, intervalMs: o.intervalMs }], ...(o.gatewayId ? { gatewayId: o.gatewayId } : {}), ...(o.extra ? { extra: o.extra } : {}) });
   (doc.devices as Record<string, unknown>[])[0]!.writable = [...(o.writable ?? [])];
+  doc.cloud = { ...(doc.cloud as Record<string, unknown>), ...(o.cloudUrl ? { url: o.cloudUrl } : {}), ...o.cloud };
   const file = path.join(tmp.dir, 'site.yaml');
   await writeFile(file, stringify(doc));
-  const gateway = new Gateway(await loadTestSite(file), silentLogger());
+  const gateway = new Gateway(await loadTestSite(file), o.logger ?? silentLogger(), o.gatewayOptions);
   t.after(async () => {
     await gateway.stop();
     await sim.stop();
