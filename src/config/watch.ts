@@ -68,7 +68,10 @@ export class SiteWatch {
     const name = path.basename(file);
     try {
       this.siteWatcher = watch(path.dirname(file), (_event, changed) => {
-        if (changed === null || changed.toString() === name) this.schedule(false);
+        // `..data`: a Kubernetes ConfigMap volume swaps its content by renaming this symlink; the
+        // site file is a link through it, so its own name never shows up in the event.
+        const what = changed?.toString();
+        if (what === undefined || what === name || what.startsWith('..data')) this.schedule(false);
       });
       this.siteWatcher.on('error', (err) => this.log.warn({ err: errorMessage(err) }, 'site file watch failed'));
     } catch (err) {

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadModbusModelFile } from '../../src/catalog/load.js';
@@ -117,4 +117,43 @@ test('an edit of a model file restarts the devices of that model', async (t) => 
   await until(() => r.handled() > 0, 'the model edit is handled');
   assert.equal(r.last()?.state, 'applied');
   assert.deepEqual(r.last()?.report?.restarted, ['agv-01', 'agv-02']);
+});
+
+test('an update of a Kubernetes ConfigMap volume (the ..data symlink swapped) is hot-applied', async (t) => {
+  const tmp = await tempDir();
+  const cloud = await startCloudBroker();
+  const { model } = await loadModbusModelFile(path.join(ADAPTERS, 'acme-robotics/agv-300.yaml'));
+  if (!model) throw new Error('the shipped AGV model does not load');
+  const sims = await startSimulators([{ model, port: 0, unitId: 1 }], { seed: 3 });
+  const port = sims.simulators[0]?.port ?? 0;
+  // The layout kubelet's atomic writer makes: site.yaml -> ..data/site.yaml, ..data -> ..<timestamp>.
+  const volume = path.join(tmp.dir, 'config');
+  const version = async (name: string, intervalMs: number) => {
+    await mkdir(path.join(volume, name), { recursive: true });
+    const doc = siteDocument({ cloudUrl: cloud.url, devices: [{ id: 'agv-01', model: model.id, port, intervalMs }], gateway: { dataDir: path.join(tmp.dir, 'data') } });
+    await writeFile(path.join(volume, name, 'site.yaml'), stringify(doc));
+  };
+  await version('..2026_11_25_10_00_00.1', 100);
+  await symlink('..2026_11_25_10_00_00.1', path.join(volume, '..data'));
+  await symlink('..data/site.yaml', path.join(volume, 'site.yaml'));
+  const file = path.join(volume, 'site.yaml');
+  const site = await loadTestSite(file);
+  const gateway = new Gateway(site, silentLogger());
+  const started: { control?: ConfigControl } = {};
+  t.after(async () => {
+    await started.control?.stop();
+    await gateway.stop();
+    await sims.stopAll();
+    await cloud.stop();
+    await tmp.remove();
+  });
+  await gateway.start();
+  const control = await startConfigControl(gateway, file, { ok: true, site, local: site, source: 'local', reason: 'test' }, silentLogger());
+  started.control = control;
+  await version('..2026_11_25_10_05_00.2', 400);
+  await symlink('..2026_11_25_10_05_00.2', path.join(volume, '..data_tmp'));
+  await rename(path.join(volume, '..data_tmp'), path.join(volume, '..data'));
+  await until(() => control.watch?.status?.state === 'applied', 'the ConfigMap update is applied');
+  assert.deepEqual(control.watch?.status?.report?.restarted, ['agv-01']);
+  assert.equal(gateway.currentSite.devices[0]?.intervals.fast, 400);
 });
