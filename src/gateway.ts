@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { latestValuePayload, latestValueTopic } from './broker/latest-values.js';
 import { SiteBroker, brokerStateDir } from './broker/site-broker.js';
 import { isModbusDevice, isMqttDevice, type LoadedSite, type ModbusDevice } from './config/load-site.js';
+import { redactConfig } from './config/redact-config.js';
 import { cloudLinkChanged, restartRequiredPaths, sectionChanged } from './config/config-diff.js';
 import type { ApplyReport, HealthView, Reconfigurable } from './config/reconfigure.js';
 import { cloudLinkOptions } from './northbound/site-options.js';
@@ -124,7 +125,7 @@ export class Gateway implements OpsSource, Reconfigurable {
     const queue = createQueue('level', { path: paths.queue, maxBytes: config.queue.maxBytes, maxAgeMs: config.queue.maxAge, overflow: config.queue.overflow, sync: config.queue.sync });
     await queue.start();
     this.queue = queue;
-    this.moduleLog('gateway').debug({ config }, 'effective config');
+    this.moduleLog('gateway').debug({ config: redactConfig(config) }, 'effective config');
     try {
       await this.startOps();
       await this.startBroker();
@@ -179,7 +180,10 @@ export class Gateway implements OpsSource, Reconfigurable {
       // Restart-only sections keep their running values, so what runs is always one coherent config.
       const keep = Object.fromEntries((['gateway', 'log', 'broker', 'queue', 'ops'] as const).map((k) => [k, running.config[k]]));
       const gatewayKeep = { ...running.config.gateway, modelPaths: next.config.gateway.modelPaths };
-      this.site = { ...next, config: { ...next.config, ...keep, gateway: gatewayKeep }, paths: { ...running.paths, models: next.paths.models } };
+      const site: LoadedSite = { ...next, config: { ...next.config, ...keep, gateway: gatewayKeep }, paths: { ...running.paths, models: next.paths.models } };
+      // Everything that can fail (reading TLS and password files) happens before anything changes.
+      const cloudOptions = cloudLinkChanged(running.config, next.config) ? await cloudLinkOptions(site) : undefined;
+      this.site = site;
       this.indexPoints();
       const reloaded: string[] = [];
       const changes = await this.devices.apply(this.site.devices.filter(isModbusDevice));
@@ -197,8 +201,8 @@ export class Gateway implements OpsSource, Reconfigurable {
         await this.startJobs();
         reloaded.push('schedules');
       }
-      if (cloudLinkChanged(running.config, next.config)) {
-        await this.link?.reconfigure(await cloudLinkOptions(this.site));
+      if (cloudOptions !== undefined) {
+        await this.link?.reconfigure(cloudOptions);
         reloaded.push('cloud');
       }
       this.cloudCommands?.refresh();
@@ -431,6 +435,9 @@ export class Gateway implements OpsSource, Reconfigurable {
     this.stopping = true;
     const end = Date.now() + STOP_BUDGET_MS;
     const log = this.moduleLog('gateway');
+    // A config change under way finishes first (a later one is refused: stopping), so it cannot
+    // start devices, jobs or the link again behind the stop.
+    await withDeadline(this.applying.run(() => Promise.resolve()), end - 9_500);
     await withDeadline(this.ops?.stop() ?? Promise.resolve(), end - 9_000);
     this.ops = undefined;
     await withDeadline(this.jobs?.stop() ?? Promise.resolve(), end - 8_000);

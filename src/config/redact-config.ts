@@ -78,14 +78,22 @@ function hide(value: unknown, kind: SecretKind): unknown {
   return REDACTED;
 }
 
-/** `mqtt://user:pw@host` -> `mqtt://user:[redacted]@host`; anything unparsable is hidden whole. */
+/**
+ * `mqtt://user:pw@host` -> `mqtt://user:[redacted]@host`. The user info runs to the LAST '@' (a
+ * password may hold '@', '/', '?' or '#'): a path with an '@' is over-redacted, never a password
+ * under-redacted. A value that is not `scheme://…` is hidden whole.
+ */
 export function redactUrlPassword(url: string): string {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i.exec(url);
-  if (!m) return /^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/i.test(url) ? url : REDACTED;
-  const userInfo = m[2] ?? '';
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)/i.exec(url);
+  if (!m) return REDACTED;
+  const scheme = m[1] ?? '';
+  const rest = url.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  if (at < 0) return url;
+  const userInfo = rest.slice(0, at);
   const colon = userInfo.indexOf(':');
-  const user = colon < 0 ? userInfo : userInfo.slice(0, colon);
-  return `${m[1] ?? ''}${colon < 0 ? user : `${user}:${REDACTED}`}@${url.slice(m[0].length)}`;
+  if (colon < 0) return url;
+  return `${scheme}${userInfo.slice(0, colon)}:${REDACTED}@${rest.slice(at + 1)}`;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

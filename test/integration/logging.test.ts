@@ -33,7 +33,7 @@ async function runGateway(t: TestContext, extra: Record<string, unknown>, level:
   });
   const out = capture();
   const site = await loadTestSite(file);
-  const gateway = new Gateway({ ...site, config: { ...site.config, cloud: { ...site.config.cloud, username: 'gw-user', password: 'cloud-Secret-4711' } } }, out.logger(level));
+  const gateway = new Gateway({ ...site, config: { ...site.config, cloud: { ...site.config.cloud, url: site.config.cloud.url.replace('mqtt://', 'mqtt://gw-user:cloud-Secret-4711@'), username: 'gw-user', password: 'cloud-Secret-4711' } } }, out.logger(level));
   t.after(async () => {
     await gateway.stop();
     await cloud.stop();

@@ -83,4 +83,9 @@ test('URL credentials: only the password goes', () => {
   assert.equal(redactUrlPassword('mqtt://user@cloud.example.com'), 'mqtt://user@cloud.example.com');
   assert.equal(redactUrlPassword('wss://u:p:q@h/mqtt'), `wss://u:${REDACTED}@h/mqtt`);
   assert.equal(redactUrlPassword('not a url with secret'), REDACTED);
+  // Passwords holding '@', '/', '?' or '#' lose every character, not only what precedes the first '@'.
+  for (const pw of ['p@ssW0rd-tail', 'pa/ss?w#rd', 'a@b/c@d']) {
+    const out = redactUrlPassword(`mqtt://gw:${pw}@broker.example:1883`);
+    assert.equal(out, `mqtt://gw:${REDACTED}@broker.example:1883`);
+  }
 });
