@@ -35,22 +35,23 @@ Options:
   --username <name>, --password <pw> | --password-file <file>
   --ca <file>, --cert <file>, --key <file>   TLS: CA bundle, client certificate and key (PEM)
   --mqtt <3|5>            protocol: 3 = MQTT 3.1.1 (default, works with every broker), 5 = MQTT 5
-                          (answer on the response topic, matched by correlation data)
+                          (the answer topic, correlation data and --by travel as MQTT 5 properties)
   --timeout <duration>    how long to wait for the answer (default 10s)
   --expires <duration>    the command's expiry, e.g. 30s: required for write and restart-device
   --by <name>             who asks, for the gateway's audit log (default "cli:<your user name>")
   --json                  print the answer exactly as received (JSON), not the human-readable form
   -h, --help              show this help
 
-Write values: numbers and true/false are sent as such, anything else as a string ("\\"12\\"" forces
+Write values: numbers and true/false are sent as such, anything else as a string ('"12"' forces
 the string "12"). A negative number needs no quoting: write agv-01 offset -5.
 
 Exit codes: 0 ok, 1 the gateway answered with an error (its code and message are printed),
-2 usage error (nothing was sent), 3 no answer within --timeout, 4 cannot connect to the broker.
+2 usage error (nothing was sent), 3 no answer within --timeout, 4 the broker cannot be reached
+or refuses this client (login, or its ACL on the command topics).
 
 Examples:
   edgeway command --url mqtt://127.0.0.1:18830 --gateway demo-site status
-  edgeway command --url mqtt://broker:1883 --gateway wh-07 read agv-01 battery_pct speed
+  edgeway command --url mqtt://broker:1883 --gateway wh-07 read agv-01 battery_soc speed
   edgeway command --url mqtt://broker:1883 --gateway wh-07 write agv-01 target_station 12 --expires 30s`;
 
 export const EXIT = { ok: 0, answeredError: 1, usage: 2, timeout: 3, unreachable: 4 } as const;
@@ -225,7 +226,11 @@ async function exchange(url: string, options: IClientOptions, root: string, requ
     if (options.protocolVersion === 5) {
       publish.properties = { responseTopic: answerTopic, correlationData: Buffer.from(request.id), userProperties: request.by === undefined ? {} : { by: request.by } };
     }
-    await client.publishAsync(topics.request, JSON.stringify(request), publish);
+    try {
+      await client.publishAsync(topics.request, JSON.stringify(request), publish);
+    } catch (err) {
+      throw new Unreachable(`the broker refused the request on ${topics.request}: ${errorMessage(err)} (its ACL must let this client publish there)`);
+    }
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()))));
     const answer = await Promise.race([answered, timedOut]);

@@ -1,7 +1,8 @@
 /**
  * `edgeway command --mqtt 5` against Debian's mosquitto (aedes speaks 3.1.1 only), over mutual TLS
  * with a password file: the options an engineer uses with a real cloud broker. The answer comes on
- * the response topic the CLI sends; a wrong password is exit 4 (broker refused), not a timeout.
+ * the response topic the CLI sends; a wrong password or a broker ACL refusing the request topic is
+ * exit 4 (broker refused), not a timeout.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,8 +16,9 @@ import { runCli } from '../helpers/cli-command.js';
 import { tempDir } from '../helpers/site.js';
 import { startMosquitto } from './mosquitto.js';
 
-test('edgeway command over MQTT 5 and mTLS (mosquitto): status, a write reaching the device, a refused login', async (t) => {
-  const m = await startMosquitto({ tls: 'mtls', users: { gw: 'gw-secret', ops: 'ops-secret' } });
+test('edgeway command over MQTT 5 and mTLS (mosquitto): status, a write reaching the device, a refused login and ACL', async (t) => {
+  const acl = 'user gw\ntopic readwrite #\nuser ops\ntopic readwrite #\nuser viewer\ntopic read #\n';
+  const m = await startMosquitto({ tls: 'mtls', users: { gw: 'gw-secret', ops: 'ops-secret', viewer: 'ops-secret' }, acl });
   t.after(() => m.stop());
   const certs = m.certs;
   assert.ok(certs);
@@ -51,4 +53,10 @@ test('edgeway command over MQTT 5 and mTLS (mosquitto): status, a write reaching
   const refused = await runCli([...base, '--password-file', file('wrong.pw'), '--timeout', '5s', 'status']);
   assert.equal(refused.code, 4, refused.stderr);
   assert.match(refused.stderr, /cannot connect to mqtts:\/\/127\.0\.0\.1:\d+: .*(Not authorized|Bad username or password)/i);
+
+  // Logged in, but the broker's ACL does not let this user publish commands: MQTT 5 says so at once.
+  const reader = base.map((a) => (a === 'ops' ? 'viewer' : a));
+  const denied = await runCli([...reader, '--password-file', file('ops.pw'), '--timeout', '5s', 'status']);
+  assert.equal(denied.code, 4, denied.stderr);
+  assert.match(denied.stderr, /the broker refused the request on edgeway\/gw-cli5\/commands\/request: .*ACL/);
 });
