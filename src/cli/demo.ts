@@ -99,6 +99,7 @@ function printBanner(site: LoadedSite, cloud: StandInBroker, sims: RunningSimula
     `Cloud broker (stand-in): ${cloud.url}   -- what the cloud receives:`,
     `  mosquitto_sub -h 127.0.0.1 -p ${cloud.port} -t '${config.cloud.topicPrefix}/${gw}/#' -v`,
     `  or: npm run --silent edgeway -- sub --url ${cloud.url} --topic '${config.cloud.topicPrefix}/${gw}/#'`,
+    `  ask the gateway (cloud commands): npm run --silent edgeway -- command --url ${cloud.url} --gateway ${gw}${config.cloud.topicPrefix === 'edgeway' ? '' : ` --prefix ${config.cloud.topicPrefix}`} status`,
   ];
   if (brokerPort !== undefined) {
     lines.push(

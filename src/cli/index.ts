@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   probe: async () => (await import('./probe.js')).probeCommand,
   health: async () => (await import('./health.js')).healthCommand,
   passwd: async () => (await import('./passwd.js')).passwdCommand,
+  command: async () => (await import('./command.js')).commandCommand,
 };
 
 export const mainHelp = `Usage: edgeway <command> [options]
@@ -33,6 +34,8 @@ Commands:
   simulate               serve simulated Modbus TCP devices built from model files
   demo                   everything on this machine: simulators, gateway, stand-in cloud broker
   sub --url <url>        print what arrives on a broker (e.g. the demo's cloud side)
+  command --url <url> --gateway <id> <status|read|write|logs|config|...>
+                         send a cloud command to a gateway through its cloud broker; print the answer
   health [-c <config>]   ask a running gateway's /readyz; exit 0 when ready (Docker HEALTHCHECK)
   passwd [--stdin]       print a password hash for an embedded-broker user (broker.users[].passwordHash)
   queue stats|peek|purge -c <config>

@@ -1,7 +1,7 @@
 /**
  * The README's first command as a user sees it: `edgeway demo` starts simulators, the gateway and a
  * stand-in cloud broker, prints where to look and a summary line, and Ctrl-C stops it cleanly.
- * `edgeway sub` shows what the cloud receives.
+ * `edgeway sub` shows what the cloud receives; the `edgeway command` line it prints answers.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse, stringify } from 'yaml';
+import { runCli } from '../helpers/cli-command.js';
 import { REPO, tempDir, until } from '../helpers/site.js';
 import { freePort } from '../helpers/free-port.js';
 
@@ -47,6 +48,14 @@ test('edgeway demo: data flows end to end, the summary reports it, Ctrl-C stops 
   assert.match(text, new RegExp(`mosquitto_sub -h 127\\.0\\.0\\.1 -p ${cloudPort} -t 'edgeway/demo-site/#' -v`));
   assert.match(text, new RegExp(`acme-robotics/agv-300 +127\\.0\\.0\\.1:${agvPort}`));
   assert.ok(text.includes(`Status page: http://127.0.0.1:${opsPort}/`), 'the banner shows the status page URL');
+
+  // The banner's cloud command line works as printed.
+  const commandLine = /npm run --silent edgeway -- (command --url \S+ --gateway demo-site status)$/m.exec(text)?.[1];
+  assert.ok(commandLine, 'the banner shows an edgeway command example');
+  const asked = await runCli(commandLine.split(' '));
+  assert.equal(asked.code, 0, asked.stderr);
+  assert.match(asked.stdout, /^agv-01 +up /m);
+  assert.match(asked.stdout, /^ahu-01 +up /m);
 
   const sub = start(['sub', '--url', `mqtt://127.0.0.1:${cloudPort}`, '--topic', 'edgeway/demo-site/#']);
   t.after(() => sub.child.kill('SIGKILL'));
