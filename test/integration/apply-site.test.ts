@@ -106,3 +106,14 @@ test('applySite restarts the schedules only when they changed', async (t) => {
   assert.deepEqual(again.reloaded, []);
   assert.deepEqual(again.unchanged, ['agv-01', 'agv-02']);
 });
+
+test('applySite changes nothing when the new cloud section names a file that cannot be read', async (t) => {
+  const { gateway, device, write } = await rig(t);
+  const running = gateway.currentSite;
+  const next = await write('next.yaml', [device(1), device(2), device(3)], {
+    cloud: { url: 'mqtts://127.0.0.1:1', tls: { ca: './missing-ca.pem' }, backoff: { min: 100, max: 400 } },
+  });
+  await assert.rejects(gateway.applySite(next), { code: 'EW_CONFIG_READ' });
+  assert.equal(gateway.currentSite, running, 'the running config is the same object');
+  assert.deepEqual(gateway.health().devices.map((d) => d.id), ['agv-01', 'agv-02'], 'agv-03 was not started');
+});
