@@ -308,14 +308,14 @@ export class Gateway implements OpsSource, Reconfigurable {
    * Writes one point under the write safety rules (see southbound/write-guard.ts), reads it back and
    * returns the read-back sample. Every write is logged with who asked and the outcome.
    */
-  async write(deviceId: string, pointName: string, value: unknown, by = 'local'): Promise<Sample> {
+  async write(deviceId: string, pointName: string, value: unknown, by = 'local', notAfter?: number): Promise<Sample> {
     const log = { device: deviceId, point: pointName, value, by };
     try {
       const device = this.site.devices.find((d) => d.config.id === deviceId);
       const { point, raw } = checkWrite(device, deviceId, pointName, value);
       const runner = this.devices.get(deviceId);
       if (!runner) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `device ${deviceId} is not running`);
-      const readBack = await runner.write(point, raw);
+      const readBack = await runner.write(point, raw, notAfter);
       this.logger.info({ ...log, readBack: readBack.value, quality: readBack.quality }, 'write done');
       return readBack;
     } catch (err) {

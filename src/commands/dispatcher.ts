@@ -151,7 +151,7 @@ export class CommandDispatcher {
     if (expiresAt !== undefined && this.now() >= expiresAt) return this.expired(request, who, expiresAt, 'while waiting to run');
     const started = this.now();
     try {
-      const result = await this.run(request, who);
+      const result = await this.run(request, who, expiresAt);
       this.counts.executed++;
       this.audit(request, who, 'ok', undefined, this.now() - started);
       return { id: request.id, ok: true, result };
@@ -164,7 +164,7 @@ export class CommandDispatcher {
     }
   }
 
-  private async run(request: CloudCommand, who: string): Promise<unknown> {
+  private async run(request: CloudCommand, who: string, expiresAt: number | undefined): Promise<unknown> {
     const { target } = this.options;
     switch (request.command) {
       case 'read': {
@@ -173,7 +173,7 @@ export class CommandDispatcher {
         return { device: request.device, points };
       }
       case 'write':
-        return latest(await target.write(request.device, request.point, request.value, `cloud:${who}`), target.unitOf(request.device, request.point));
+        return latest(await target.write(request.device, request.point, request.value, `cloud:${who}`, expiresAt), target.unitOf(request.device, request.point));
       case 'status':
         return target.statusReport();
       case 'logs':

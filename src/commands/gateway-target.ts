@@ -9,7 +9,7 @@ export type CommandGateway = Pick<Gateway, 'write' | 'readNow' | 'unitOf' | 'sta
 
 export function gatewayTarget(g: CommandGateway): CommandTarget {
   return {
-    write: (device, point, value, by) => g.write(device, point, value, by),
+    write: (device, point, value, by, notAfter) => g.write(device, point, value, by, notAfter),
     readNow: (device, point) => g.readNow(device, point),
     unitOf: (device, point) => g.unitOf(device, point),
     statusReport: () => g.statusReport(),

@@ -7,7 +7,8 @@ import type { RawTable } from './schema.js';
 
 export interface CommandTarget {
   /** Under the write safety rules (writable in model and site, type/range), with read-back. */
-  write(device: string, point: string, value: unknown, by: string): Promise<Sample>;
+  /** `notAfter`: the command's expiry, checked again when the device's bus gets to the write. */
+  write(device: string, point: string, value: unknown, by: string, notAfter?: number): Promise<Sample>;
   readNow(device: string, point: string): Promise<Sample>;
   unitOf(device: string, point: string): string | undefined;
   statusReport(): unknown;

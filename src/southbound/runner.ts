@@ -228,11 +228,11 @@ export class DeviceRunner {
    * Writes a raw value to one point (the caller checked permissions, type and range), reads it
    * back, reports the read-back sample through the pipeline and returns it.
    */
-  async write(point: ModbusPoint, raw: RawValue): Promise<Sample> {
+  async write(point: ModbusPoint, raw: RawValue, notAfter?: number): Promise<Sample> {
     const session = this.session;
     if (!session?.write) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `${this.id} is not connected; nothing was written`, { retryable: true });
     const bound = { name: point.name, address: point.address };
-    await session.write(bound, raw, this.abort.signal);
+    await session.write(bound, raw, this.abort.signal, notAfter);
     const [result] = await session.read([bound], this.abort.signal);
     const sample = toSample(this.id, point, result ?? { point: point.name, ok: false, code: ERROR_CODES.INTERNAL, message: 'no read-back' }, Date.now());
     this.emit([sample]);

@@ -29,7 +29,8 @@ export interface Session<A> {
   isOpen(): boolean;
   /** One result per point, in the order given; never rejects for a per-point failure. */
   read(points: readonly BoundPoint<A>[], signal: AbortSignal): Promise<ReadResult[]>;
-  write?(point: BoundPoint<A>, value: RawValue, signal: AbortSignal): Promise<void>;
+  /** `notAfter` (ms since the epoch): refused with EW_COMMAND_EXPIRED if the bus gets to it later (never written late). */
+  write?(point: BoundPoint<A>, value: RawValue, signal: AbortSignal, notAfter?: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -132,12 +132,19 @@ export class ModbusSession implements Session<ModbusAddress>, RawReader {
   }
 
   /** Writes go through the bus's priority lane, ahead of queued polls. */
-  async write(point: BoundPoint<ModbusAddress>, value: RawValue, _signal: AbortSignal): Promise<void> {
+  async write(point: BoundPoint<ModbusAddress>, value: RawValue, _signal: AbortSignal, notAfter?: number): Promise<void> {
     const a = point.address;
     if (a.table !== 'coil' && a.table !== 'holding') throw new GatewayError(ERROR_CODES.WRITE_DENIED, `${a.table} table is read-only`);
     if (!this.isOpen()) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `write of ${point.name} failed: connection closed`, { retryable: true });
     try {
-      await this.onBus((client) => writePoint(client, a, value, this.options.writeMultiple ?? false), true);
+      await this.onBus((client) => {
+        // Checked when the bus gets to the write: it may have waited behind a slow transaction.
+        const late = notAfter === undefined ? 0 : Date.now() - notAfter;
+        if (notAfter !== undefined && late >= 0) {
+          return Promise.reject(new GatewayError(ERROR_CODES.COMMAND_EXPIRED, `write of ${point.name} expired ${late} ms ago while waiting for the bus: not written`));
+        }
+        return writePoint(client, a, value, this.options.writeMultiple ?? false);
+      }, true);
     } catch (err) {
       if (err instanceof GatewayError) throw err;
       const mapped = this.classify(err);
