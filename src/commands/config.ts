@@ -35,8 +35,10 @@ export const commandsConfigSchema = z
       .describe('run write commands (each point must also be in the device\'s writable list and access: rw in the model)'),
     maxExpiry: duration('longest expiry a write or restart-device may carry (expiresAt at most this far ahead)').default(300_000),
     maxInFlight: z.int().min(1).max(64).default(8).describe('commands queued or running at once; more are answered EW_COMMAND_BUSY'),
-    dedupeWindow: duration('how long an answered request id is remembered: a repeat gets the same answer, not a second run').default(600_000),
+    dedupeWindow: duration('how long an answered request id is remembered: a repeat gets the same answer, not a second run; at least maxExpiry').default(600_000),
   })
+  // A retry may arrive until the command's expiry: it must still be recognised then, or a write runs twice.
+  .refine((c) => c.dedupeWindow >= c.maxExpiry, { error: 'dedupeWindow must be at least maxExpiry: a retry of a write within its expiry must be recognised, not run again', path: ['dedupeWindow'] })
   .default(DEFAULT_COMMANDS)
   .describe('request/response commands from the cloud (see README "Commands from the cloud")');
 export type CommandsConfig = z.output<typeof commandsConfigSchema>;

@@ -108,7 +108,8 @@ export class CommandDispatcher {
     const answer = this.inLane(request, () => this.execute(request, who, expiresAt));
     this.running.add(answer);
     void answer.finally(() => this.running.delete(answer));
-    this.memory.remember(id, fingerprint, answer);
+    // Acting commands (write, restart-device) are kept against floods of read-only requests.
+    this.memory.remember(id, fingerprint, answer, needsExpiry(request.command));
     return answer;
   }
 

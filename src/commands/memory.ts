@@ -5,11 +5,19 @@
  *
  * Bounded twice: entries older than the window are forgotten, and past `maxEntries` the oldest
  * settled entries go first (running ones are never evicted; there are at most maxInFlight of them).
+ * Entries of commands that act (a write, a restart) are `kept`: a flood of read-only requests
+ * cannot push them out within their window, so a retry of a write never writes twice. They are
+ * evicted by size only past KEPT_LIMIT (then the oldest first), which bounds memory whatever comes.
  */
 import type { CloudCommandResponse } from './schema.js';
 
+/** Acting commands remembered at most (far above any real rate: writes are rare and must carry an expiry). */
+export const KEPT_LIMIT = 20_000;
+
 interface Entry {
   readonly at: number;
+  /** Never evicted for size before KEPT_LIMIT. */
+  readonly kept: boolean;
   /** The request without transport fields: the same id with different content is not a repeat. */
   readonly fingerprint: string;
   readonly answer: Promise<CloudCommandResponse>;
@@ -36,18 +44,27 @@ export class ResponseMemory {
     return this.entries.get(id);
   }
 
-  remember(id: string, fingerprint: string, answer: Promise<CloudCommandResponse>): void {
+  remember(id: string, fingerprint: string, answer: Promise<CloudCommandResponse>, kept = false): void {
     this.expire();
-    const entry: Entry = { at: this.now(), fingerprint, answer, settled: false };
+    const entry: Entry = { at: this.now(), kept, fingerprint, answer, settled: false };
     this.entries.delete(id);
     this.entries.set(id, entry);
     void answer.finally(() => {
       entry.settled = true;
     });
     if (this.entries.size <= this.maxEntries) return;
+    let keptCount = 0;
     for (const [key, e] of this.entries) {
-      if (this.entries.size <= this.maxEntries) break;
-      if (e.settled) this.entries.delete(key);
+      if (e.kept) keptCount++;
+      else if (e.settled && this.entries.size > this.maxEntries) this.entries.delete(key);
+    }
+    if (keptCount <= KEPT_LIMIT) return;
+    for (const [key, e] of this.entries) {
+      if (keptCount <= KEPT_LIMIT) break;
+      if (e.kept && e.settled) {
+        this.entries.delete(key);
+        keptCount--;
+      }
     }
   }
 

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CommandDispatcher } from '../../src/commands/dispatcher.js';
-import { DEFAULT_COMMANDS, NON_WRITE_COMMANDS, type CommandsConfig } from '../../src/commands/config.js';
+import { commandsConfigSchema, DEFAULT_COMMANDS, NON_WRITE_COMMANDS, type CommandsConfig } from '../../src/commands/config.js';
 import { ResponseMemory } from '../../src/commands/memory.js';
 import { cloudCommandSchema, type CloudCommandResponse } from '../../src/commands/schema.js';
 import type { CommandTarget } from '../../src/commands/target.js';
@@ -218,4 +218,19 @@ test('response memory: bounded by count (settled entries first) and by time', as
   await new Promise((r) => setImmediate(r));
   assert.equal(m.get('e'), undefined, 'past the window');
   assert.ok(m.get('running'));
+});
+
+test('response memory: a flood of read-only requests does not push out a write, so its retry never writes twice', async () => {
+  const { ask, calls } = rig();
+  const w = await ask(write('w-flood'));
+  for (let i = 0; i < 2500; i++) await ask({ id: `s-${i}`, command: 'status' });
+  assert.deepEqual(await ask(write('w-flood', { expiresAt: T0 + 20_000 })), w, 'the retry is answered from memory');
+  assert.equal(calls.filter((c) => c.startsWith('write')).length, 1);
+});
+
+test('cloud.commands: dedupeWindow shorter than maxExpiry is refused (a retry within the expiry must be recognised)', () => {
+  const bad = commandsConfigSchema.safeParse({ maxExpiry: '5m', dedupeWindow: '1m' });
+  assert.equal(bad.success, false);
+  assert.deepEqual(bad.error?.issues.map((i) => i.path.join('.')), ['dedupeWindow']);
+  assert.equal(commandsConfigSchema.safeParse({ maxExpiry: '1m', dedupeWindow: '1m' }).success, true);
 });
