@@ -28,7 +28,15 @@ async function rssMb(pid: number): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function measure(devices: number, pointsPerDevice: number, warmS: number, measureS: number, overrides: Record<string, unknown> = {}, nodeArgs: string[] = []): Promise<BenchResult> {
+/** A gateway build to measure: `dist` holds the compiled entry (main.js); `label` names it in the output. */
+export interface Build {
+  readonly label: string;
+  readonly dist: string;
+}
+
+export const CURRENT: Build = { label: 'this build', dist: path.join(ROOT, 'dist') };
+
+export async function measure(devices: number, pointsPerDevice: number, warmS: number, measureS: number, overrides: Record<string, unknown> = {}, nodeArgs: string[] = [], build: Build = CURRENT): Promise<BenchResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edgeway-scale-'));
   const model = syntheticModel(pointsPerDevice, 1000);
   await mkdir(path.join(dir, 'adapters', 'bench'), { recursive: true });
@@ -50,7 +58,7 @@ export async function measure(devices: number, pointsPerDevice: number, warmS: n
   };
   const file = path.join(dir, 'site.yaml');
   await writeFile(file, stringify(site));
-  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/main.js'), 'run', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, path.join(build.dist, 'main.js'), 'run', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     const pid = child.pid ?? 0;
     await sleep(warmS * 1000);
@@ -62,7 +70,8 @@ export async function measure(devices: number, pointsPerDevice: number, warmS: n
     }
     const cpu = (await cpuTicks(pid)) - t0;
     const share = cpu / TICKS_PER_S / measureS;
-    return { name: `scale ${devices * pointsPerDevice} points at 1 s (${devices} devices x ${pointsPerDevice}), gateway process`, figures: { 'CPU % of one core': (share * 100).toFixed(1), 'peak RSS MB': peak.toFixed(0) } };
+    const flags = nodeArgs.length > 0 ? ` [${nodeArgs.join(' ')}]` : '';
+    return { name: `scale ${devices * pointsPerDevice} points at 1 s (${devices} devices x ${pointsPerDevice}), gateway process, ${build.label}${flags}`, figures: { 'CPU % of one core': (share * 100).toFixed(1), 'peak RSS MB': peak.toFixed(0) } };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -72,7 +81,16 @@ export async function measure(devices: number, pointsPerDevice: number, warmS: n
   }
 }
 
+/**
+ * With SCALE_BASELINE=<dir> (a checkout of an earlier commit, built: <dir>/dist/main.js), each
+ * load is measured on the baseline and then on this build in the same run, one after the other.
+ */
 export async function scale(): Promise<BenchResult[]> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-  return [await measure(50, 200, 8, 20), await measure(100, 1000, 10, 15)];
+  const base = process.env.SCALE_BASELINE;
+  const builds: Build[] = base ? [{ label: `baseline ${base}`, dist: path.join(path.resolve(base), 'dist') }, CURRENT] : [CURRENT];
+  const results: BenchResult[] = [];
+  for (const build of builds) results.push(await measure(50, 200, 8, 20, {}, [], build));
+  for (const build of builds) results.push(await measure(100, 1000, 10, 15, {}, [], build));
+  return results;
 }
