@@ -6,7 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { latestValuePayload, latestValueTopic } from './broker/latest-values.js';
+import { LatestValuePublisher } from './broker/latest-publisher.js';
 import { SiteBroker, brokerStateDir } from './broker/site-broker.js';
 import { isModbusDevice, isMqttDevice, type LoadedSite } from './config/load-site.js';
 import { LocalCommands, unknownPoint, type LocalCommandStats } from './broker/local-commands.js';
@@ -60,6 +60,7 @@ export class Gateway implements OpsSource {
   private started = false;
   private stopping = false;
   private readonly lastValues = new LastValues();
+  private latestPublisher: LatestValuePublisher | undefined;
   private jobs: JobScheduler | undefined;
   private metrics: GatewayMetrics | undefined;
   private ops: OpsServer | undefined;
@@ -213,11 +214,12 @@ export class Gateway implements OpsSource {
     const broker = this.broker;
     if (!broker) return;
     const { config } = this.site;
-    for (const s of samples) {
-      const unit = this.units.get(`${s.device}/${s.point}`);
-      const topic = latestValueTopic(config.broker.topicPrefix, config.gateway.id, s.device, s.point);
-      broker.publish(topic, latestValuePayload(s, unit), true).catch((err: unknown) => this.logger.debug({ err: errorMessage(err) }, 'local publish failed'));
-    }
+    this.latestPublisher ??= new LatestValuePublisher({
+      topicPrefix: config.broker.topicPrefix, gatewayId: config.gateway.id, unitOf: (device, point) => this.unitOf(device, point),
+      publish: (topic, payload, onError) => this.broker?.publishRetained(topic, payload, onError),
+      onError: (err) => this.logger.debug({ err: errorMessage(err) }, 'local publish failed'),
+    });
+    this.latestPublisher.publish(samples);
   }
 
   /**

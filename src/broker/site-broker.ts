@@ -122,6 +122,15 @@ export class SiteBroker {
     });
   }
 
+  /** Publishes retained at QoS 0 as the gateway, without a promise (the latest-values hot path). */
+  publishRetained(topic: string, payload: string, onError: (err: unknown) => void): void {
+    const aedes = this.aedes;
+    if (!aedes || aedes.closed) return;
+    aedes.publish({ cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false }, (err) => {
+      if (err) onError(err);
+    });
+  }
+
   /**
    * In-process subscription as the gateway itself (MQTT-native devices, local commands): messages
    * that clients were allowed to publish, matching `filter`. Resolves to the unsubscribe function.

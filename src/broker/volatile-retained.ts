@@ -6,7 +6,8 @@
  * (at 10,000 points/s about half the gateway's CPU) for nothing: after a restart the first poll
  * publishes them again, and a value read before the restart is stale by then anyway. So retained
  * messages under that prefix live in a map (one entry per point, bounded by the configured points);
- * everything else (site apps' retained messages, sessions, wills) still goes to disk.
+ * everything else (site apps' retained messages, sessions, wills) still goes to disk. Only the
+ * gateway publishes under its own root (local clients may not), always at QoS 0.
  */
 import { Readable } from 'node:stream';
 import { topicMatches } from './topics.js';
@@ -16,8 +17,6 @@ interface RetainedPacket {
   readonly cmd?: string;
   readonly topic: string;
   readonly payload: Buffer | string;
-  readonly qos?: number;
-  readonly retain?: boolean;
 }
 
 interface RetainedPersistence {
@@ -26,12 +25,12 @@ interface RetainedPersistence {
   createRetainedStreamCombi: (patterns: string[]) => Readable;
 }
 
-/** A stored latest value: only what aedes needs to send it to a new subscriber. */
+/** What a new subscriber gets for a kept value (the gateway publishes latest values at QoS 0). */
 interface Kept {
   readonly cmd: 'publish';
   readonly topic: string;
   readonly payload: Buffer | string;
-  readonly qos: number;
+  readonly qos: 0;
   readonly retain: true;
 }
 
@@ -40,13 +39,14 @@ interface Kept {
  * `prefix` stay in memory; every other call goes to `persistence` unchanged.
  */
 export function withVolatileRetained<T extends object>(persistence: T, prefix: string): T {
-  const kept = new Map<string, Kept>();
+  // topic -> payload only: an entry replaced every poll should leave as little as possible behind.
+  const kept = new Map<string, Buffer | string>();
   const inner = persistence as unknown as RetainedPersistence;
   const matching = function* (patterns: readonly string[]): Generator<Kept> {
     for (const pattern of patterns) {
       // A filter that cannot reach the prefix needs no walk over every point.
       if (!mayReach(pattern, prefix)) continue;
-      for (const packet of kept.values()) if (topicMatches(pattern, packet.topic)) yield packet;
+      for (const [topic, payload] of kept) if (topicMatches(pattern, topic)) yield { cmd: 'publish', topic, payload, qos: 0, retain: true };
     }
   };
   const combined = (patterns: string[]): Readable => {
@@ -60,7 +60,7 @@ export function withVolatileRetained<T extends object>(persistence: T, prefix: s
     storeRetained: (packet) => {
       if (!packet.topic.startsWith(prefix)) return inner.storeRetained.call(persistence, packet);
       if (packet.payload.length === 0) kept.delete(packet.topic);
-      else kept.set(packet.topic, { cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: packet.qos ?? 0, retain: true });
+      else kept.set(packet.topic, packet.payload);
       return Promise.resolve();
     },
     createRetainedStream: (pattern) => combined([pattern]),
