@@ -17,6 +17,7 @@ import type { Sample } from './model/sample.js';
 import { CloudLink } from './northbound/cloud-link.js';
 import { DeadbandFilter, type DeadbandSpec } from './pipeline/deadband.js';
 import { QualityFilter } from './pipeline/quality-filter.js';
+import { PointMap } from './pipeline/point-map.js';
 import { createQueue } from './queue/index.js';
 import type { DurableQueue } from './queue/types.js';
 import { ModbusAdapter } from './southbound/modbus/adapter.js';
@@ -54,8 +55,8 @@ export class Gateway implements OpsSource {
   private readonly appends = new Set<Promise<void>>();
   private readonly rate = new RateMeter(10);
   private units = new Map<string, string | undefined>();
-  private deadbands = new Map<string, DeadbandSpec>();
-  private readonly deadband = new DeadbandFilter((device, point) => this.deadbands.get(`${device}/${point}`));
+  private deadbands = new PointMap<DeadbandSpec>();
+  private readonly deadband = new DeadbandFilter((device, point) => this.deadbands.get(device, point));
   private appendFailures = 0;
   private started = false;
   private stopping = false;
@@ -100,7 +101,8 @@ export class Gateway implements OpsSource {
       throw err;
     }
     this.units = new Map(this.site.devices.flatMap((d) => d.model.points.map((p) => [`${d.config.id}/${p.name}`, p.unit] as const)));
-    this.deadbands = new Map(this.site.devices.flatMap((d) => d.model.points.flatMap((p) => (p.deadband ? [[`${d.config.id}/${p.name}`, p.deadband] as const] : []))));
+    this.deadbands = new PointMap();
+    for (const d of this.site.devices) for (const p of d.model.points) if (p.deadband) this.deadbands.set(d.config.id, p.name, p.deadband);
     const devicesLog = this.moduleLog('devices');
     this.runners = this.site.devices.filter(isModbusDevice).map((device) => {
       const logger = devicesLog.child({ device: device.config.id });
