@@ -1,6 +1,7 @@
 /** `edgeway run -c <config>`: the gateway's main job. */
 import { loadSite } from '../config/load-site.js';
 import { formatProblem } from '../config/problems.js';
+import { applyHeapTuning } from '../ops/heap-tuning.js';
 import { createLogger } from '../ops/logger.js';
 import { parse, requireString } from './args.js';
 import { startGateway } from './start-gateway.js';
@@ -19,12 +20,16 @@ Options:
   -h, --help            show this help
 
 Environment:
-  EDGEWAY_LOG_LEVEL     overrides log.level of the config`;
+  EDGEWAY_LOG_LEVEL     overrides log.level of the config
+  EDGEWAY_HEAP_GROWING_PERCENT
+                        how far V8's old generation may grow past the live heap before a full
+                        collection, in percent (default 30: low RSS; 0 = V8's adaptive default)`;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { config: { type: 'string', short: 'c' }, 'reset-corrupt-queue': { type: 'boolean' } });
   if (values.help) return help(runHelp);
   const file = requireString(values.config, '-c <config.yaml>');
+  applyHeapTuning();
   const result = await loadSite(file);
   if (!result.ok) {
     for (const p of result.problems) console.error(formatProblem(p));
