@@ -26,6 +26,13 @@ async function rssMb(pid: number): Promise<number> {
   return Number(m?.[1] ?? 0) / 1024;
 }
 
+/** Samples in one v1 batch message: one `{"seq":` per sample (see northbound/payload.ts). */
+function countSamples(payload: Buffer): number {
+  let n = 0;
+  for (let i = payload.indexOf('{"seq":'); i >= 0; i = payload.indexOf('{"seq":', i + 7)) n++;
+  return n;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A gateway build to measure: `dist` holds the compiled entry (main.js); `label` names it in the output. */
@@ -44,7 +51,14 @@ export async function measure(devices: number, pointsPerDevice: number, warmS: n
   const model = syntheticModel(pointsPerDevice, 1000);
   await mkdir(path.join(dir, 'adapters', 'bench'), { recursive: true });
   const sims = await simulators(model, devices);
-  const cloud = new StandInBroker('127.0.0.1', 0);
+  // Samples reaching the cloud (data messages are plain JSON here): shows whether the load is sustained.
+  let delivered = 0;
+  const cloud = new StandInBroker('127.0.0.1', 0, {
+    published: (packet, _client, done) => {
+      if (packet.topic.endsWith('/data') && Buffer.isBuffer(packet.payload)) delivered += countSamples(packet.payload);
+      done();
+    },
+  });
   await cloud.start();
   const modelYaml = {
     id: 'bench/synthetic', protocol: 'modbus', groups: { g: { interval: '1s' } },
@@ -66,6 +80,7 @@ export async function measure(devices: number, pointsPerDevice: number, warmS: n
     const pid = child.pid ?? 0;
     await sleep(warmS * 1000);
     const t0 = await cpuTicks(pid);
+    const delivered0 = delivered;
     let peak = 0;
     for (let s = 0; s < measureS; s++) {
       await sleep(1000);
@@ -73,8 +88,9 @@ export async function measure(devices: number, pointsPerDevice: number, warmS: n
     }
     const cpu = (await cpuTicks(pid)) - t0;
     const share = cpu / TICKS_PER_S / measureS;
+    const rate = (delivered - delivered0) / measureS;
     const flags = nodeArgs.length > 0 ? ` [${nodeArgs.join(' ')}]` : '';
-    return { name: `scale ${devices * pointsPerDevice} points at 1 s (${devices} devices x ${pointsPerDevice}), gateway process, ${build.label}${flags}`, figures: { 'CPU % of one core': (share * 100).toFixed(1), 'peak RSS MB': peak.toFixed(0) } };
+    return { name: `scale ${devices * pointsPerDevice} points at 1 s (${devices} devices x ${pointsPerDevice}), gateway process, ${build.label}${flags}`, figures: { 'CPU % of one core': (share * 100).toFixed(1), 'peak RSS MB': peak.toFixed(0), 'samples/s at the cloud': rate.toFixed(0) } };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
