@@ -26,14 +26,39 @@ async function rssMb(pid: number): Promise<number> {
   return Number(m?.[1] ?? 0) / 1024;
 }
 
+/** Samples in one v1 batch message: one `{"seq":` per sample (see northbound/payload.ts). */
+function countSamples(payload: Buffer): number {
+  let n = 0;
+  for (let i = payload.indexOf('{"seq":'); i >= 0; i = payload.indexOf('{"seq":', i + 7)) n++;
+  return n;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function measure(devices: number, pointsPerDevice: number, warmS: number, measureS: number, overrides: Record<string, unknown> = {}, nodeArgs: string[] = []): Promise<BenchResult> {
+/** A gateway build to measure: `dist` holds the compiled entry (main.js); `label` names it in the output. */
+export interface Build {
+  readonly label: string;
+  readonly dist: string;
+}
+
+/** The node flags the Dockerfile sets (NODE_OPTIONS). */
+const IMAGE_NODE_FLAGS = ['--max-semi-space-size=4'];
+
+export const CURRENT: Build = { label: 'this build', dist: path.join(ROOT, 'dist') };
+
+export async function measure(devices: number, pointsPerDevice: number, warmS: number, measureS: number, overrides: Record<string, unknown> = {}, nodeArgs: string[] = [], build: Build = CURRENT): Promise<BenchResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edgeway-scale-'));
   const model = syntheticModel(pointsPerDevice, 1000);
   await mkdir(path.join(dir, 'adapters', 'bench'), { recursive: true });
   const sims = await simulators(model, devices);
-  const cloud = new StandInBroker('127.0.0.1', 0);
+  // Samples reaching the cloud (data messages are plain JSON here): shows whether the load is sustained.
+  let delivered = 0;
+  const cloud = new StandInBroker('127.0.0.1', 0, {
+    published: (packet, _client, done) => {
+      if (packet.topic.endsWith('/data') && Buffer.isBuffer(packet.payload)) delivered += countSamples(packet.payload);
+      done();
+    },
+  });
   await cloud.start();
   const modelYaml = {
     id: 'bench/synthetic', protocol: 'modbus', groups: { g: { interval: '1s' } },
@@ -50,11 +75,12 @@ export async function measure(devices: number, pointsPerDevice: number, warmS: n
   };
   const file = path.join(dir, 'site.yaml');
   await writeFile(file, stringify(site));
-  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/main.js'), 'run', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, path.join(build.dist, 'main.js'), 'run', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     const pid = child.pid ?? 0;
     await sleep(warmS * 1000);
     const t0 = await cpuTicks(pid);
+    const delivered0 = delivered;
     let peak = 0;
     for (let s = 0; s < measureS; s++) {
       await sleep(1000);
@@ -62,7 +88,9 @@ export async function measure(devices: number, pointsPerDevice: number, warmS: n
     }
     const cpu = (await cpuTicks(pid)) - t0;
     const share = cpu / TICKS_PER_S / measureS;
-    return { name: `scale ${devices * pointsPerDevice} points at 1 s (${devices} devices x ${pointsPerDevice}), gateway process`, figures: { 'CPU % of one core': (share * 100).toFixed(1), 'peak RSS MB': peak.toFixed(0) } };
+    const rate = (delivered - delivered0) / measureS;
+    const flags = nodeArgs.length > 0 ? ` [${nodeArgs.join(' ')}]` : '';
+    return { name: `scale ${devices * pointsPerDevice} points at 1 s (${devices} devices x ${pointsPerDevice}), gateway process, ${build.label}${flags}`, figures: { 'CPU % of one core': (share * 100).toFixed(1), 'peak RSS MB': peak.toFixed(0), 'samples/s at the cloud': rate.toFixed(0) } };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -72,7 +100,18 @@ export async function measure(devices: number, pointsPerDevice: number, warmS: n
   }
 }
 
+/**
+ * With SCALE_BASELINE=<dir> (a checkout of an earlier commit, built: <dir>/dist/main.js), each
+ * load is measured on the baseline and then on this build in the same run, one after the other.
+ */
 export async function scale(): Promise<BenchResult[]> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-  return [await measure(50, 200, 8, 20), await measure(100, 1000, 10, 15)];
+  const base = process.env.SCALE_BASELINE;
+  const builds: Build[] = base ? [{ label: `baseline ${base}`, dist: path.join(path.resolve(base), 'dist') }, CURRENT] : [CURRENT];
+  const results: BenchResult[] = [];
+  // This build also as the container image runs it (NODE_OPTIONS in the Dockerfile).
+  const runs: [Build, string[]][] = [...builds.map((b): [Build, string[]] => [b, []]), [CURRENT, IMAGE_NODE_FLAGS]];
+  for (const [build, flags] of runs) results.push(await measure(50, 200, 8, 20, {}, flags, build));
+  for (const [build, flags] of runs) results.push(await measure(100, 1000, 10, 15, {}, flags, build));
+  return results;
 }

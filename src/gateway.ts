@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { latestValuePayload, latestValueTopic } from './broker/latest-values.js';
+import { LatestValuePublisher } from './broker/latest-publisher.js';
 import { SiteBroker, brokerStateDir } from './broker/site-broker.js';
 import { isModbusDevice, isMqttDevice, type LoadedSite, type ModbusDevice } from './config/load-site.js';
 import { redactConfig } from './config/redact-config.js';
@@ -24,6 +24,7 @@ import type { Sample } from './model/sample.js';
 import { CloudLink } from './northbound/cloud-link.js';
 import { DeadbandFilter, type DeadbandSpec } from './pipeline/deadband.js';
 import { QualityFilter } from './pipeline/quality-filter.js';
+import { PointMap } from './pipeline/point-map.js';
 import { createQueue } from './queue/index.js';
 import type { DurableQueue } from './queue/types.js';
 import { ModbusAdapter } from './southbound/modbus/adapter.js';
@@ -78,14 +79,15 @@ export class Gateway implements OpsSource, Reconfigurable {
   private readonly appends = new Set<Promise<void>>();
   private readonly rate = new RateMeter(10);
   private units = new Map<string, string | undefined>();
-  private deadbands = new Map<string, DeadbandSpec>();
-  private readonly deadband = new DeadbandFilter((device, point) => this.deadbands.get(`${device}/${point}`));
+  private deadbands = new PointMap<DeadbandSpec>();
+  private readonly deadband = new DeadbandFilter((device, point) => this.deadbands.get(device, point));
   private appendFailures = 0;
   private started = false;
   /** When start() finished (for uptime in the status report). */
   private startedAt = 0;
   private stopping = false;
   private readonly lastValues = new LastValues();
+  private latestPublisher: LatestValuePublisher | undefined;
   private jobs: JobScheduler | undefined;
   private metrics: GatewayMetrics | undefined;
   private ops: OpsServer | undefined;
@@ -157,7 +159,10 @@ export class Gateway implements OpsSource, Reconfigurable {
   private indexPoints(): void {
     const { devices } = this.site;
     this.units = new Map(devices.flatMap((d) => d.model.points.map((p) => [`${d.config.id}/${p.name}`, p.unit] as const)));
-    this.deadbands = new Map(devices.flatMap((d) => d.model.points.flatMap((p) => (p.deadband ? [[`${d.config.id}/${p.name}`, p.deadband] as const] : []))));
+    this.deadbands = new PointMap();
+    for (const d of devices) for (const p of d.model.points) if (p.deadband) this.deadbands.set(d.config.id, p.name, p.deadband);
+    // The publisher caches each point's topic and unit: rebuilt for the new config.
+    this.latestPublisher = undefined;
   }
 
   private async startJobs(): Promise<void> {
@@ -297,11 +302,12 @@ export class Gateway implements OpsSource, Reconfigurable {
     const broker = this.broker;
     if (!broker) return;
     const { config } = this.site;
-    for (const s of samples) {
-      const unit = this.units.get(`${s.device}/${s.point}`);
-      const topic = latestValueTopic(config.broker.topicPrefix, config.gateway.id, s.device, s.point);
-      broker.publish(topic, latestValuePayload(s, unit), true).catch((err: unknown) => this.logger.debug({ err: errorMessage(err) }, 'local publish failed'));
-    }
+    this.latestPublisher ??= new LatestValuePublisher({
+      topicPrefix: config.broker.topicPrefix, gatewayId: config.gateway.id, unitOf: (device, point) => this.unitOf(device, point),
+      publish: (topic, payload, onError) => this.broker?.publishRetained(topic, payload, onError),
+      onError: (err) => this.logger.debug({ err: errorMessage(err) }, 'local publish failed'),
+    });
+    this.latestPublisher.publish(samples);
   }
 
   /**

@@ -9,12 +9,10 @@ export function latestValueTopic(prefix: string, gatewayId: string, device: stri
   return `${prefix}/${gatewayId}/devices/${device}/${point}`;
 }
 
+/** Runs for every accepted sample: one object, no spreads. */
 export function latestValuePayload(sample: Sample, unit: string | undefined): string {
-  return JSON.stringify({
-    ts: sample.ts,
-    value: sample.value,
-    quality: sample.quality,
-    ...(sample.code === undefined ? {} : { code: sample.code }),
-    ...(unit === undefined ? {} : { unit }),
-  });
+  const out: { ts: number; value: Sample['value']; quality: Sample['quality']; code?: string; unit?: string } = { ts: sample.ts, value: sample.value, quality: sample.quality };
+  if (sample.code !== undefined) out.code = sample.code;
+  if (unit !== undefined) out.unit = unit;
+  return JSON.stringify(out);
 }

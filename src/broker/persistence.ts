@@ -11,14 +11,25 @@ export interface BrokerStore {
   close(): Promise<void>;
 }
 
-export async function openBrokerStore(dir: string): Promise<BrokerStore> {
+/**
+ * Opens the store. Retained messages under `volatilePrefix` (kept in memory, see volatile-retained.ts)
+ * that an older version wrote to disk are deleted, so a subscriber never gets a stale copy twice.
+ */
+export async function openBrokerStore(dir: string, volatilePrefix?: string): Promise<BrokerStore> {
   await mkdir(dir, { recursive: true });
   const db = new Level(dir);
   await db.open();
+  if (volatilePrefix !== undefined) await db.clear(retainedRange(volatilePrefix));
   return {
     persistence: levelPersistence(db),
     close: async () => {
       if (db.status === 'open' || db.status === 'opening') await db.close();
     },
   };
+}
+
+/** Keys aedes-persistence-level uses for retained messages on topics starting with `prefix` ('/'-terminated). */
+function retainedRange(prefix: string): { gte: string; lt: string } {
+  const key = `retained:${prefix}`;
+  return { gte: key, lt: key.slice(0, -1) + String.fromCharCode(key.charCodeAt(key.length - 1) + 1) };
 }

@@ -14,6 +14,7 @@ import { createHooks, type BrokerCounters } from './hooks.js';
 import { capPacketSize } from './limits.js';
 import { openListener, type OpenListener, type StreamInfo } from './listeners.js';
 import { openBrokerStore, type BrokerStore } from './persistence.js';
+import { withVolatileRetained } from './volatile-retained.js';
 
 export interface SiteBrokerOptions {
   readonly config: BrokerConfig;
@@ -71,12 +72,14 @@ export class SiteBroker {
     const { config, logger, ownTopicRoot } = this.options;
     const auth = new Authenticator(config.users, config.allowAnonymous);
     for (const u of auth.plaintextUsers()) logger.warn({ username: u }, 'broker: user has a plaintext password; store a hash from `edgeway passwd` as passwordHash');
-    if (this.options.stateDir !== undefined) this.store = await openBrokerStore(this.options.stateDir);
+    // The gateway's own latest values are republished every poll: kept in memory, not on disk.
+    const volatilePrefix = `${ownTopicRoot}/devices/`;
+    if (this.options.stateDir !== undefined) this.store = await openBrokerStore(this.options.stateDir, volatilePrefix);
     const hooks = createHooks({
       config, ownTopicRoot, logger, auth, counters: this.counters,
       certNameOf: (client: Client) => this.certNames.get(client.conn),
     });
-    this.aedes = await Aedes.createBroker({ ...hooks, ...(this.store ? { persistence: this.store.persistence } : {}) });
+    this.aedes = await Aedes.createBroker({ ...hooks, ...(this.store ? { persistence: withVolatileRetained(this.store.persistence as object, volatilePrefix) } : {}) });
     for (const l of brokerListeners(config)) {
       try {
         this.listeners.push(await openListener(l, this.options.baseDir ?? process.cwd(), (stream, info) => this.accept(stream, info), config.limits.maxPacketSize));
@@ -116,6 +119,15 @@ export class SiteBroker {
     if (!aedes || aedes.closed) return Promise.resolve();
     return new Promise((resolve, reject) => {
       aedes.publish({ cmd: 'publish', topic, payload, qos: 0, retain, dup: false }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /** Publishes retained at QoS 0 as the gateway, without a promise (the latest-values hot path). */
+  publishRetained(topic: string, payload: string, onError: (err: unknown) => void): void {
+    const aedes = this.aedes;
+    if (!aedes || aedes.closed) return;
+    aedes.publish({ cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false }, (err) => {
+      if (err) onError(err);
     });
   }
 

@@ -2,6 +2,7 @@
 import { chooseBootSite } from '../config/boot.js';
 import { startConfigControl } from '../config/control.js';
 import { formatProblem } from '../config/problems.js';
+import { applyHeapTuning } from '../ops/heap-tuning.js';
 import { createLogger } from '../ops/logger.js';
 import { LogRing } from '../ops/log-ring.js';
 import { parse, requireString } from './args.js';
@@ -26,12 +27,16 @@ Options:
   -h, --help            show this help
 
 Environment:
-  EDGEWAY_LOG_LEVEL     overrides log.level of the config`;
+  EDGEWAY_LOG_LEVEL     overrides log.level of the config
+  EDGEWAY_HEAP_GROWING_PERCENT
+                        how far V8's old generation may grow past the live heap before a full
+                        collection, in percent (default 30: low RSS; 0 = V8's adaptive default)`;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { config: { type: 'string', short: 'c' }, 'reset-corrupt-queue': { type: 'boolean' } });
   if (values.help) return help(runHelp);
   const file = requireString(values.config, '-c <config.yaml>');
+  applyHeapTuning();
   const result = await chooseBootSite(file);
   if (!result.ok) {
     for (const p of result.problems) console.error(formatProblem(p));

@@ -5,6 +5,7 @@
  * Booleans and strings are forwarded on any change. Points without a deadband pass every poll.
  */
 import type { Sample } from '../model/sample.js';
+import { PointMap } from './point-map.js';
 
 export interface DeadbandSpec {
   readonly absolute?: number;
@@ -19,18 +20,17 @@ interface Last {
 }
 
 export class DeadbandFilter {
-  private readonly last = new Map<string, Last>();
+  private readonly last = new PointMap<Last>();
 
   constructor(private readonly specOf: (device: string, point: string) => DeadbandSpec | undefined) {}
 
   accept(sample: Sample): boolean {
     const spec = this.specOf(sample.device, sample.point);
     if (!spec) return true;
-    const key = `${sample.device}\u0000${sample.point}`;
-    const prev = this.last.get(key);
+    const prev = this.last.get(sample.device, sample.point);
     const good = sample.quality === 'good';
     if (prev && prev.good === good && (!good || !this.due(spec, prev, sample))) return false;
-    this.last.set(key, { value: sample.value, ts: sample.ts, good });
+    this.last.set(sample.device, sample.point, { value: sample.value, ts: sample.ts, good });
     return true;
   }
 

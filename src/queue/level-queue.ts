@@ -10,15 +10,19 @@ import { CodecError, FIRST_KEY, LAST_KEY, META_CHECKPOINT_KEY, META_SEQ_KEY, dec
 import { corruptError, ioError, openError } from './level-errors.js';
 import type { NewEntry, QueueStore, Recovered, StoredEntry } from './store.js';
 import { StoreQueue, type StoreQueueOptions } from './store-queue.js';
+import { TailCache } from './tail-cache.js';
 
 type Db = Level<string, string>;
 
 /** Entries per nextv call while recovering; and the iterator's read-ahead budget. */
 const RECOVER_CHUNK = 1000;
 const ITERATOR_BYTES = 256 * 1024;
+/** Newest entries kept in memory for reads (a few MB; see tail-cache.ts). */
+const TAIL_ENTRIES = 16_384;
 
 export class LevelStore implements QueueStore {
   private db: Db | null = null;
+  private readonly tail = new TailCache(TAIL_ENTRIES);
 
   constructor(readonly path: string) {}
 
@@ -32,6 +36,7 @@ export class LevelStore implements QueueStore {
     try {
       const recovered = await this.recover(db);
       this.db = db;
+      this.tail.reset(recovered.lastSeq);
       return recovered;
     } catch (err) {
       await db.close();
@@ -39,13 +44,30 @@ export class LevelStore implements QueueStore {
     }
   }
 
+  /**
+   * A chained batch: each put goes straight to the native batch, with no operation object per
+   * sample (about a third less CPU per sample than an array batch; this runs for every sample).
+   */
   async append(entries: readonly NewEntry[], lastSeq: number, sync: boolean): Promise<void> {
-    const ops = entries.map((e) => ({ type: 'put' as const, key: seqKey(e.seq), value: e.encoded }));
-    ops.push({ type: 'put', key: META_SEQ_KEY, value: String(lastSeq) });
-    await this.io('append', (db) => db.batch(ops, { sync }));
+    await this.io('append', async (db) => {
+      const batch = db.batch();
+      try {
+        for (const e of entries) batch.put(seqKey(e.seq), e.encoded);
+        batch.put(META_SEQ_KEY, String(lastSeq));
+      } catch (err) {
+        await batch.close();
+        throw err;
+      }
+      await batch.write({ sync });
+    });
+    this.tail.added(entries);
   }
 
   async readAfter(after: number, max: number): Promise<StoredEntry[]> {
+    if (this.db !== null) {
+      const cached = this.tail.readAfter(after, max);
+      if (cached !== undefined) return cached;
+    }
     return this.io('read', async (db) => {
       const it = db.iterator({ gt: seqKey(after), lte: LAST_KEY, limit: max, highWaterMarkBytes: ITERATOR_BYTES });
       const out: StoredEntry[] = [];
@@ -64,15 +86,18 @@ export class LevelStore implements QueueStore {
 
   async removeRange(first: number, last: number): Promise<void> {
     await this.io('delete', (db) => db.clear({ gte: seqKey(first), lte: seqKey(last) }));
+    this.tail.removedRange(first, last);
   }
 
   async removeSeqs(seqs: readonly number[]): Promise<void> {
     await this.io('delete', (db) => db.batch(seqs.map((s) => ({ type: 'del' as const, key: seqKey(s) }))));
+    this.tail.removed(seqs);
   }
 
   async close(checkpoint?: { readonly depth: number; readonly bytes: number }): Promise<void> {
     const db = this.db;
     this.db = null;
+    this.tail.disable();
     if (db === null) return;
     if (checkpoint) await db.put(META_CHECKPOINT_KEY, JSON.stringify(checkpoint), { sync: true }).catch(() => undefined);
     await db.close();
@@ -154,6 +179,7 @@ export class LevelStore implements QueueStore {
     try {
       return await task(this.db);
     } catch (err) {
+      this.tail.disable(); // a failed write or delete may or may not have reached the disk
       throw isGatewayError(err) ? err : ioError(this.path, operation, err);
     }
   }

@@ -51,6 +51,19 @@ test('quality filter: bad samples pass when a point starts failing or its code c
   assert.equal(f.accept({ ...bad('A'), point: 'other' }), true, 'points are tracked separately');
 });
 
+test('quality filter: one point recovering does not forget another that still fails', () => {
+  const f = new QualityFilter();
+  const sample = (device: string, point: string, code?: string) =>
+    code === undefined ? { device, point, ts: 0, value: 1, quality: 'good' as const } : { device, point, ts: 0, value: null, quality: 'bad' as const, code };
+  assert.equal(f.accept(sample('d1', 'p', 'T')), true);
+  assert.equal(f.accept(sample('d2', 'p', 'T')), true, 'same point name on another device');
+  assert.equal(f.accept(sample('d1', 'p')), true, 'd1 recovers');
+  assert.equal(f.accept(sample('d2', 'p', 'T')), false, 'd2 still failing with the same code: suppressed');
+  assert.equal(f.accept(sample('d2', 'p')), true);
+  assert.equal(f.accept(sample('d2', 'p', 'T')), true, 'failing again after recovering is reported');
+  assert.equal(f.accept(sample('d1', 'p', 'T')), true);
+});
+
 test('deadband: absolute and percent thresholds, quality changes and the heartbeat', async () => {
   const { DeadbandFilter } = await import('../../src/pipeline/deadband.js');
   const specs: Record<string, { absolute?: number; percent?: number; heartbeatMs?: number }> = {
