@@ -24,6 +24,7 @@ import type { Sample } from './model/sample.js';
 import { CloudLink } from './northbound/cloud-link.js';
 import { DeadbandFilter, type DeadbandSpec } from './pipeline/deadband.js';
 import { QualityFilter } from './pipeline/quality-filter.js';
+import { PendingAppends } from './pipeline/pending-appends.js';
 import { PointMap } from './pipeline/point-map.js';
 import { createQueue } from './queue/index.js';
 import type { DurableQueue } from './queue/types.js';
@@ -60,6 +61,9 @@ export interface GatewayOptions {
 /** `stop()` resolves within this, even when the cloud or a device hangs. */
 export const STOP_BUDGET_MS = 10_000;
 
+/** Samples waiting for the disk before polls wait for it: about 2 s of 10,000 points/s. */
+export const MAX_PENDING_SAMPLES = 20_000;
+
 export class Gateway implements OpsSource, Reconfigurable {
   private queue: DurableQueue | undefined;
   private broker: SiteBroker | undefined;
@@ -76,7 +80,8 @@ export class Gateway implements OpsSource, Reconfigurable {
   /** One owner per physical bus: devices on one serial port or TCP connection share it. */
   private readonly buses = new BusRegistry();
   private readonly filter = new QualityFilter();
-  private readonly appends = new Set<Promise<void>>();
+  /** Appends not yet on disk; past the limit, device runners wait for them (bounded memory). */
+  private readonly appends = new PendingAppends(MAX_PENDING_SAMPLES);
   private readonly rate = new RateMeter(10);
   private units = new Map<string, string | undefined>();
   private deadbands = new PointMap<DeadbandSpec>();
@@ -245,7 +250,7 @@ export class Gateway implements OpsSource, Reconfigurable {
       return;
     }
     const subscribe = broker.subscribeInternal.bind(broker);
-    this.mqttDevices = new MqttDeviceBridge({ devices: mqtt, subscribe, onSamples: (s) => this.accept(s), logger: this.moduleLog('devices') });
+    this.mqttDevices = new MqttDeviceBridge({ devices: mqtt, subscribe, onSamples: (s) => void this.accept(s), logger: this.moduleLog('devices') });
     await this.mqttDevices.start();
     const { config } = this.site;
     this.commands = new LocalCommands({
@@ -278,13 +283,14 @@ export class Gateway implements OpsSource, Reconfigurable {
   }
 
   /** Every sample goes through the durable queue; the local broker gets the latest values. */
-  private accept(samples: Sample[]): void {
-    this.enqueue(samples.filter((s) => this.filter.accept(s) && this.deadband.accept(s)));
+  /** Returns a promise when the caller (a device runner) should wait for the disk before polling on. */
+  private accept(samples: Sample[]): Promise<void> | undefined {
+    return this.enqueue(samples.filter((s) => this.filter.accept(s) && this.deadband.accept(s)));
   }
 
-  private enqueue(passed: Sample[]): void {
+  private enqueue(passed: Sample[]): Promise<void> | undefined {
     const queue = this.queue;
-    if (!queue || passed.length === 0) return;
+    if (!queue || passed.length === 0) return undefined;
     this.rate.add(passed.length);
     this.lastValues.record(passed);
     const append = queue.append(passed).then(
@@ -293,9 +299,9 @@ export class Gateway implements OpsSource, Reconfigurable {
         this.appendFailures += passed.length;
         this.logger.error({ err: errorMessage(err), samples: passed.length }, 'queue append failed; samples not accepted');
       },
-    ).finally(() => this.appends.delete(append));
-    this.appends.add(append);
+    );
     this.publishLatest(passed);
+    return this.appends.track(append, passed.length);
   }
 
   private publishLatest(samples: readonly Sample[]): void {
@@ -341,7 +347,7 @@ export class Gateway implements OpsSource, Reconfigurable {
   snapshot(): number {
     const now = Date.now();
     const samples = [...this.lastValues.all().values()].flatMap((points) => [...points.values()].map((s) => ({ ...s, ts: now })));
-    this.enqueue(samples);
+    void this.enqueue(samples);
     return samples.length;
   }
 
@@ -454,7 +460,7 @@ export class Gateway implements OpsSource, Reconfigurable {
     this.cloudCommands = undefined;
     await withDeadline(Promise.allSettled([this.devices.stop(), this.mqttDevices?.stop()]), end - 6_000);
     this.mqttDevices = undefined;
-    await withDeadline(Promise.allSettled([...this.appends]), end - 4_000);
+    await withDeadline(this.appends.drain(), end - 4_000);
     const link = this.link?.stop().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'cloud link stop failed'));
     await withDeadline(link ?? Promise.resolve(), end - 1_500);
     await withDeadline(this.broker?.stop() ?? Promise.resolve(), end - 500);

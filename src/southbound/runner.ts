@@ -35,7 +35,8 @@ export interface RunnerOptions {
   readonly device: ModbusDevice;
   readonly adapter: ProtocolAdapter<ConnectionConfig, ModbusAddress>;
   readonly logger: Logger;
-  readonly onSamples: (samples: Sample[]) => void;
+  /** May return a promise: the cycle ends only when it settles (the queue's backpressure). */
+  readonly onSamples: (samples: Sample[]) => unknown;
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
   readonly now?: () => number;
   /** Called after each read request of a poll cycle with its duration (ms) and outcome; keep it O(1). */
@@ -125,8 +126,8 @@ export class DeviceRunner {
     this.counters.cycles++;
     if (!session) {
       const ts = now();
-      this.emit(group.points.map((p) => toSample(this.id, p, { point: p.name, ok: false, code: ERROR_CODES.DEVICE_DISCONNECTED, message: 'not connected' }, ts)));
       this.counters.failedCycles++;
+      await this.emit(group.points.map((p) => toSample(this.id, p, { point: p.name, ok: false, code: ERROR_CODES.DEVICE_DISCONNECTED, message: 'not connected' }, ts)))?.catch(() => undefined);
       return;
     }
     const readStart = performance.now();
@@ -139,7 +140,8 @@ export class DeviceRunner {
       if (failed) this.counters.failedCycles++;
       this.noteCycle(!failed);
       this.options.onRead?.(performance.now() - readStart, !failed);
-      this.emit(samples);
+      const backpressure = this.emit(samples);
+      if (backpressure) await backpressure.catch(() => undefined);
     } catch (err) {
       this.options.onRead?.(performance.now() - readStart, false);
       this.counters.failedCycles++;
@@ -177,10 +179,12 @@ export class DeviceRunner {
     }
   }
 
-  private emit(samples: Sample[]): void {
-    if (samples.length === 0 || this.state === 'stopped') return;
+  /** Hands samples on; a returned promise means "wait for the disk" (see PendingAppends). */
+  private emit(samples: Sample[]): Promise<void> | undefined {
+    if (samples.length === 0 || this.state === 'stopped') return undefined;
     this.counters.samples += samples.length;
-    this.options.onSamples(samples);
+    const wait = this.options.onSamples(samples);
+    return wait instanceof Promise ? (wait as Promise<void>) : undefined;
   }
 
   private lose(session: Session<ModbusAddress>, why: string): void {
@@ -235,7 +239,7 @@ export class DeviceRunner {
     await session.write(bound, raw, this.abort.signal, notAfter);
     const [result] = await session.read([bound], this.abort.signal);
     const sample = toSample(this.id, point, result ?? { point: point.name, ok: false, code: ERROR_CODES.INTERNAL, message: 'no read-back' }, Date.now());
-    this.emit([sample]);
+    void this.emit([sample]);
     return sample;
   }
 
@@ -261,7 +265,7 @@ export class DeviceRunner {
     if (!session) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `${this.id} is not connected`, { retryable: true });
     const [result] = await session.read([{ name: point.name, address: point.address }], this.abort.signal);
     const sample = toSample(this.id, point, result ?? { point: point.name, ok: false, code: ERROR_CODES.INTERNAL, message: 'no result' }, Date.now());
-    this.emit([sample]);
+    void this.emit([sample]);
     return sample;
   }
 

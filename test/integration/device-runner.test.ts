@@ -215,3 +215,29 @@ test('a device that keeps timing out is degraded (polled less often) and comes b
   const resumed = runner.stats().cycles;
   await until(() => runner.stats().cycles >= resumed + 5, 'normal pace again (50 ms)', 2000);
 });
+
+test('backpressure: while the sample sink makes it wait, the group does not poll again (overruns counted), then resumes', async (t) => {
+  const dev = await startDevice();
+  let release = (): void => undefined;
+  let hold: Promise<void> | undefined = new Promise<void>((r) => (release = r));
+  let handed = 0;
+  const runner = new DeviceRunner({
+    device: device(dev.port), adapter: new ModbusAdapter({ maxGap: 0 }), logger: silentLogger(),
+    onSamples: () => {
+      handed++;
+      return hold;
+    },
+  });
+  t.after(async () => {
+    release();
+    await runner.stop();
+    await dev.close();
+  });
+  runner.start();
+  await until(() => handed === 1, 'the first cycle handed its samples on');
+  await until(() => runner.stats().overruns >= 3, 'ticks fall due while the cycle waits', 5_000);
+  assert.equal(handed, 1, 'no new cycle while the sink is full');
+  hold = undefined;
+  release();
+  await until(() => handed >= 4, 'polling resumes once the sink took the samples');
+});
