@@ -6,7 +6,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { LatestValuePublisher } from './broker/latest-publisher.js';
 import { SiteBroker, brokerStateDir } from './broker/site-broker.js';
 import { isModbusDevice, isMqttDevice, type LoadedSite, type ModbusDevice } from './config/load-site.js';
 import { redactConfig } from './config/redact-config.js';
@@ -22,22 +21,18 @@ import { MqttDeviceBridge, type MqttDeviceStats } from './southbound/mqtt-device
 import { ERROR_CODES, errorMessage, GatewayError, isGatewayError } from './errors.js';
 import type { Sample } from './model/sample.js';
 import { CloudLink } from './northbound/cloud-link.js';
-import { DeadbandFilter, type DeadbandSpec } from './pipeline/deadband.js';
-import { QualityFilter } from './pipeline/quality-filter.js';
-import { PendingAppends } from './pipeline/pending-appends.js';
-import { PointMap } from './pipeline/point-map.js';
+import { SamplePath } from './pipeline/sample-path.js';
 import { createQueue } from './queue/index.js';
 import type { DurableQueue } from './queue/types.js';
 import { ModbusAdapter } from './southbound/modbus/adapter.js';
 import { BusRegistry, type BusStats } from './southbound/modbus/bus-registry.js';
 import { DeviceRunner } from './southbound/runner.js';
 import { checkWrite } from './southbound/write-guard.js';
-import { RateMeter } from './ops/rate.js';
 import { VERSION } from './version.js';
 import type { LogModule } from './config/site-schema.js';
 import { withDeadline } from './northbound/deadline.js';
 import { OpsServer } from './ops/http-server.js';
-import { LastValues } from './ops/last-values.js';
+import type { LastValues } from './ops/last-values.js';
 import { moduleLogger } from './ops/logger.js';
 import { GatewayMetrics } from './ops/metrics.js';
 import type { OpsSnapshot, OpsSource, Readiness } from './ops/ops-source.js';
@@ -61,9 +56,6 @@ export interface GatewayOptions {
 /** `stop()` resolves within this, even when the cloud or a device hangs. */
 export const STOP_BUDGET_MS = 10_000;
 
-/** Samples waiting for the disk before polls wait for it: about 2 s of 10,000 points/s. */
-export const MAX_PENDING_SAMPLES = 20_000;
-
 export class Gateway implements OpsSource, Reconfigurable {
   private queue: DurableQueue | undefined;
   private broker: SiteBroker | undefined;
@@ -79,20 +71,12 @@ export class Gateway implements OpsSource, Reconfigurable {
   private cloudCommands: CloudCommands | undefined;
   /** One owner per physical bus: devices on one serial port or TCP connection share it. */
   private readonly buses = new BusRegistry();
-  private readonly filter = new QualityFilter();
-  /** Appends not yet on disk; past the limit, device runners wait for them (bounded memory). */
-  private readonly appends = new PendingAppends(MAX_PENDING_SAMPLES);
-  private readonly rate = new RateMeter(10);
-  private units = new Map<string, string | undefined>();
-  private deadbands = new PointMap<DeadbandSpec>();
-  private readonly deadband = new DeadbandFilter((device, point) => this.deadbands.get(device, point));
-  private appendFailures = 0;
+  /** Filters, durable queue, latest values; waits for the disk only when it falls behind. */
+  private readonly samples: SamplePath;
   private started = false;
   /** When start() finished (for uptime in the status report). */
   private startedAt = 0;
   private stopping = false;
-  private readonly lastValues = new LastValues();
-  private latestPublisher: LatestValuePublisher | undefined;
   private jobs: JobScheduler | undefined;
   private metrics: GatewayMetrics | undefined;
   private ops: OpsServer | undefined;
@@ -101,7 +85,16 @@ export class Gateway implements OpsSource, Reconfigurable {
     private site: LoadedSite,
     private readonly logger: Logger,
     private readonly options: GatewayOptions = {},
-  ) {}
+  ) {
+    this.samples = new SamplePath({
+      queue: () => this.queue,
+      appended: () => this.link?.notify(),
+      publishRetained: (topic, payload, onError) => this.broker?.publishRetained(topic, payload, onError),
+      hasBroker: () => this.broker !== undefined,
+      topics: () => ({ prefix: this.site.config.broker.topicPrefix, gatewayId: this.site.config.gateway.id }),
+      logger: this.logger,
+    });
+  }
 
   /** The running config (changes with applySite). */
   get currentSite(): LoadedSite {
@@ -142,7 +135,7 @@ export class Gateway implements OpsSource, Reconfigurable {
       await this.stop();
       throw err;
     }
-    this.indexPoints();
+    this.samples.index(this.site.devices);
     await this.devices.apply(this.site.devices.filter(isModbusDevice));
     await this.startLocalApi();
     this.cloudCommands = new CloudCommands({ link: this.link, target: gatewayTarget(this), config: () => this.site.config.cloud.commands, logger: this.moduleLog('cloud').child({ component: 'commands' }) });
@@ -157,17 +150,7 @@ export class Gateway implements OpsSource, Reconfigurable {
     const logger = this.moduleLog('devices').child({ device: device.config.id });
     const adapter = new ModbusAdapter({ maxGap: device.model.maxGap, writeMultiple: device.model.writeMultiple, buses: this.buses });
     const onRead = this.metrics?.readObserver(device.config.id);
-    return new DeviceRunner({ device, adapter, logger, onSamples: (s) => this.accept(s), ...(onRead ? { onRead } : {}) });
-  }
-
-  /** Units and deadbands of every point, by "device/point". */
-  private indexPoints(): void {
-    const { devices } = this.site;
-    this.units = new Map(devices.flatMap((d) => d.model.points.map((p) => [`${d.config.id}/${p.name}`, p.unit] as const)));
-    this.deadbands = new PointMap();
-    for (const d of devices) for (const p of d.model.points) if (p.deadband) this.deadbands.set(d.config.id, p.name, p.deadband);
-    // The publisher caches each point's topic and unit: rebuilt for the new config.
-    this.latestPublisher = undefined;
+    return new DeviceRunner({ device, adapter, logger, onSamples: (s) => this.samples.accept(s), ...(onRead ? { onRead } : {}) });
   }
 
   private async startJobs(): Promise<void> {
@@ -194,7 +177,7 @@ export class Gateway implements OpsSource, Reconfigurable {
       // Everything that can fail (reading TLS and password files) happens before anything changes.
       const cloudOptions = cloudLinkChanged(running.config, next.config) ? await cloudLinkOptions(site) : undefined;
       this.site = site;
-      this.indexPoints();
+      this.samples.index(site.devices);
       const reloaded: string[] = [];
       const changes = await this.devices.apply(this.site.devices.filter(isModbusDevice));
       const mqtt = (s: LoadedSite) => stableJson(s.devices.filter(isMqttDevice));
@@ -250,7 +233,7 @@ export class Gateway implements OpsSource, Reconfigurable {
       return;
     }
     const subscribe = broker.subscribeInternal.bind(broker);
-    this.mqttDevices = new MqttDeviceBridge({ devices: mqtt, subscribe, onSamples: (s) => void this.accept(s), logger: this.moduleLog('devices') });
+    this.mqttDevices = new MqttDeviceBridge({ devices: mqtt, subscribe, onSamples: (s) => void this.samples.accept(s), logger: this.moduleLog('devices') });
     await this.mqttDevices.start();
     const { config } = this.site;
     this.commands = new LocalCommands({
@@ -280,40 +263,6 @@ export class Gateway implements OpsSource, Reconfigurable {
     const access = { open: http.open, ...(http.token === undefined ? {} : { token: http.token }) };
     this.ops = new OpsServer({ host: http.host, port: http.port, statusPage: http.statusPage, access, source: this, metrics: this.metrics, logger: this.moduleLog('ops') });
     await this.ops.start();
-  }
-
-  /** Every sample goes through the durable queue; the local broker gets the latest values. */
-  /** Returns a promise when the caller (a device runner) should wait for the disk before polling on. */
-  private accept(samples: Sample[]): Promise<void> | undefined {
-    return this.enqueue(samples.filter((s) => this.filter.accept(s) && this.deadband.accept(s)));
-  }
-
-  private enqueue(passed: Sample[]): Promise<void> | undefined {
-    const queue = this.queue;
-    if (!queue || passed.length === 0) return undefined;
-    this.rate.add(passed.length);
-    this.lastValues.record(passed);
-    const append = queue.append(passed).then(
-      () => this.link?.notify(),
-      (err: unknown) => {
-        this.appendFailures += passed.length;
-        this.logger.error({ err: errorMessage(err), samples: passed.length }, 'queue append failed; samples not accepted');
-      },
-    );
-    this.publishLatest(passed);
-    return this.appends.track(append, passed.length);
-  }
-
-  private publishLatest(samples: readonly Sample[]): void {
-    const broker = this.broker;
-    if (!broker) return;
-    const { config } = this.site;
-    this.latestPublisher ??= new LatestValuePublisher({
-      topicPrefix: config.broker.topicPrefix, gatewayId: config.gateway.id, unitOf: (device, point) => this.unitOf(device, point),
-      publish: (topic, payload, onError) => this.broker?.publishRetained(topic, payload, onError),
-      onError: (err) => this.logger.debug({ err: errorMessage(err) }, 'local publish failed'),
-    });
-    this.latestPublisher.publish(samples);
   }
 
   /**
@@ -346,8 +295,8 @@ export class Gateway implements OpsSource, Reconfigurable {
   /** Sends the latest value of every point again, stamped now, past the deadband: the "snapshot" action. */
   snapshot(): number {
     const now = Date.now();
-    const samples = [...this.lastValues.all().values()].flatMap((points) => [...points.values()].map((s) => ({ ...s, ts: now })));
-    void this.enqueue(samples);
+    const samples = [...this.samples.latest().values()].flatMap((points) => [...points.values()].map((s) => ({ ...s, ts: now })));
+    void this.samples.inject(samples);
     return samples.length;
   }
 
@@ -371,7 +320,7 @@ export class Gateway implements OpsSource, Reconfigurable {
       return runner.read(point);
     }
     if (!device.model.points.some((p) => p.name === pointName)) throw unknownPoint(deviceId, pointName);
-    const last = this.lastValues.all().get(deviceId)?.get(pointName);
+    const last = this.samples.latest().get(deviceId)?.get(pointName);
     if (!last) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `${deviceId} has not published ${pointName} yet`, { retryable: true });
     return last;
   }
@@ -399,10 +348,10 @@ export class Gateway implements OpsSource, Reconfigurable {
         const s = r.stats();
         return { id: r.id, state: s.state, samples: s.samples, cycles: s.cycles, failedCycles: s.failedCycles, ...(s.lastError ? { lastError: s.lastError } : {}) };
       }),
-      samplesPerSecond: this.rate.perSecond(),
+      samplesPerSecond: this.samples.perSecond(),
       queue: queue.stats(),
       cloud: link.stats(),
-      appendFailures: this.appendFailures,
+      appendFailures: this.samples.appendFailures,
       ...(this.broker ? { broker: { clients: this.broker.clients, messagesIn: this.broker.messagesIn, denials: this.broker.denials, limitDisconnects: this.broker.limitDisconnects } } : {}),
     };
   }
@@ -424,11 +373,11 @@ export class Gateway implements OpsSource, Reconfigurable {
   }
 
   latest(): ReturnType<LastValues['all']> {
-    return this.lastValues.all();
+    return this.samples.latest();
   }
 
   unitOf(device: string, point: string): string | undefined {
-    return this.units.get(`${device}/${point}`);
+    return this.samples.unitOf(device, point);
   }
 
   /** One line for people: devices up, samples/s, queued, delivered, cloud link state. */
@@ -460,7 +409,7 @@ export class Gateway implements OpsSource, Reconfigurable {
     this.cloudCommands = undefined;
     await withDeadline(Promise.allSettled([this.devices.stop(), this.mqttDevices?.stop()]), end - 6_000);
     this.mqttDevices = undefined;
-    await withDeadline(this.appends.drain(), end - 4_000);
+    await withDeadline(this.samples.drain(), end - 4_000);
     const link = this.link?.stop().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'cloud link stop failed'));
     await withDeadline(link ?? Promise.resolve(), end - 1_500);
     await withDeadline(this.broker?.stop() ?? Promise.resolve(), end - 500);
