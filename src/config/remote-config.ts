@@ -102,6 +102,9 @@ export class RemoteConfig {
       this.follow();
       this.publishReport();
     }));
+    // The link may be online already (the gateway started it): the last report, which may have been
+    // written while offline (a last good config rolled back at boot), goes out now too.
+    this.publishReport();
   }
 
   /**
