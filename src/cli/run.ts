@@ -1,12 +1,17 @@
 /** `edgeway run -c <config>`: the gateway's main job. */
-import { chooseBootSite } from '../config/boot.js';
+import { chooseBootSite, rollBackLastGood, type BootSite } from '../config/boot.js';
 import { startConfigControl } from '../config/control.js';
 import { formatProblem } from '../config/problems.js';
 import { applyHeapTuning } from '../ops/heap-tuning.js';
 import { createLogger } from '../ops/logger.js';
 import { LogRing } from '../ops/log-ring.js';
 import { parse, requireString } from './args.js';
-import { startGateway } from './start-gateway.js';
+import { startGateway, startLastGood } from './start-gateway.js';
+import { errorMessage } from '../errors.js';
+import type { Gateway } from '../gateway.js';
+import type { Logger } from '../ops/logger.js';
+
+type Booted = Extract<BootSite, { ok: true }>;
 import { help } from './validate.js';
 
 export const runHelp = `Usage: edgeway run -c <config.yaml>
@@ -19,6 +24,7 @@ Config changes without a restart: edits of the site file and model files are app
 (gateway.watchConfig); with cloud.remoteConfig.enabled the cloud may push a whole config. The last
 remote config that passed its health check is booted while the site file is unchanged since it
 was applied (the cloud may be unreachable at boot); once the site file is edited, the file wins.
+If that config fails to start, the site file boots and the cloud is told (rolled-back).
 
 Options:
   -c, --config <file>   site config
@@ -49,18 +55,46 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (result.warning !== undefined) logger.warn({ file }, result.warning);
   const booted = { file, source: result.source, ...(result.version === undefined ? {} : { version: result.version }) };
   logger.info(booted, result.source === 'last-good' ? `booting the last good remote config: ${result.reason}` : `booting the site file: ${result.reason}`);
-  const gateway = await startGateway(result.site, logger, { configFile: file, resetCorruptQueue: values['reset-corrupt-queue'] === true, logs });
-  if (gateway === undefined) return 1;
+  const started = await bootGateway(result, file, logger, logs, values['reset-corrupt-queue'] === true);
+  if (started === undefined) return 1;
+  const { gateway, boot } = started;
   // Listen for the stop signal before anything else is awaited, so an early SIGTERM still stops cleanly.
   const signal = untilSignal();
-  const control = await startConfigControl(gateway, file, result, logger);
-  const every = result.site.config.gateway.summaryInterval;
+  const control = await startConfigControl(gateway, file, boot, logger);
+  const every = boot.site.config.gateway.summaryInterval;
   const timer = every > 0 ? setInterval(() => logger.info(gateway.summary()), every) : undefined;
   await signal;
   clearInterval(timer);
   await control.stop();
   await gateway.stop();
   return 0;
+}
+
+/**
+ * Starts the chosen config. A last good remote config that fails to start (a restart-only setting
+ * the health check could not test, e.g. ops.http on a port now taken) must not stop every later
+ * boot: it is logged at error level, recorded and reported as rolled back, and the site file boots.
+ */
+async function bootGateway(result: Booted, file: string, logger: Logger, logs: LogRing, resetCorruptQueue: boolean): Promise<{ gateway: Gateway; boot: Booted } | undefined> {
+  const opts = { configFile: file, resetCorruptQueue, logs };
+  if (result.source === 'last-good' && result.version !== undefined) {
+    const first = await startLastGood(result.site, logger, logs);
+    if ('gateway' in first) return { gateway: first.gateway, boot: result };
+    if (!first.corrupt) {
+      const reason = `failed to start at boot (${errorMessage(first.error)}); the site file runs instead`;
+      logger.error({ file, version: result.version, err: errorMessage(first.error) }, `the last good remote config ${String(result.version)} ${reason}`);
+      try {
+        await rollBackLastGood(result.local, result.version, reason);
+      } catch (err) {
+        logger.error({ err: errorMessage(err) }, 'cannot record the last good remote config as rolled back');
+      }
+      const local: Booted = { ...result, site: result.local, source: 'local', reason: `the last good remote config ${String(result.version)} failed to start` };
+      const gateway = await startGateway(local.site, logger, opts);
+      return gateway === undefined ? undefined : { gateway, boot: local };
+    }
+  }
+  const gateway = await startGateway(result.site, logger, opts);
+  return gateway === undefined ? undefined : { gateway, boot: result };
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */

@@ -34,6 +34,18 @@ export async function startGateway(site: LoadedSite, logger: Logger, opts: Start
   }
 }
 
+/**
+ * Starts the last good remote config. When that fails for a reason of the config (not a damaged
+ * queue, which the site file shares), returns the error so the caller can boot the site file.
+ */
+export async function startLastGood(site: LoadedSite, logger: Logger, logs: LogRing | undefined): Promise<{ gateway: Gateway } | { error: unknown; corrupt: boolean }> {
+  try {
+    return { gateway: await tryStart(site, logger, logs) };
+  } catch (err) {
+    return { error: err, corrupt: isCorrupt(err) };
+  }
+}
+
 async function tryStart(site: LoadedSite, logger: Logger, logs: LogRing | undefined): Promise<Gateway> {
   const gateway = new Gateway(site, logger, logs === undefined ? {} : { logs });
   await gateway.start();

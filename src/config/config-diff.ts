@@ -11,17 +11,25 @@ import type { SiteConfig } from './site-schema.js';
 const RESTART_ONLY: readonly (keyof SiteConfig)[] = ['gateway', 'log', 'broker', 'queue', 'ops'];
 const LIVE_GATEWAY_KEYS = new Set(['modelPaths']);
 
-/** Cloud keys read per use (command policy, remote config policy): changing them does not reconnect the link. */
+/** Cloud keys that do not concern the connection: changing them does not reconnect the link. */
 const CLOUD_KEYS_WITHOUT_RECONNECT = new Set(['commands', 'remoteConfig']);
+
+/**
+ * Cloud keys read once, when `edgeway run` starts: remote config is set up from the site file at
+ * start (control.ts), so a change of it is restart-only (`commands` is read per request: live).
+ */
+const RESTART_ONLY_CLOUD_KEYS = ['remoteConfig'] as const;
 
 /** `section.key` paths that differ and only take effect after a restart. */
 export function restartRequiredPaths(running: SiteConfig, next: SiteConfig): string[] {
-  return RESTART_ONLY.flatMap((section) => {
+  const sections = RESTART_ONLY.flatMap((section) => {
     const a = running[section] as Record<string, unknown>;
     const b = next[section] as Record<string, unknown>;
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     return keys.filter((k) => !(section === 'gateway' && LIVE_GATEWAY_KEYS.has(k)) && stableJson(a[k]) !== stableJson(b[k])).map((k) => `${section}.${k}`);
   });
+  const cloud = RESTART_ONLY_CLOUD_KEYS.filter((k) => stableJson(running.cloud[k]) !== stableJson(next.cloud[k])).map((k) => `cloud.${k}`);
+  return [...sections, ...cloud];
 }
 
 /** True when the cloud link must reconnect with new options. */

@@ -24,14 +24,14 @@ export async function startConfigControl(
   boot: Extract<BootSite, { ok: true }>,
   logger: Logger,
 ): Promise<ConfigControl> {
-  const { local, site } = boot;
+  const { local } = boot;
   const settings = local.config.cloud.remoteConfig;
   const link = gateway.cloudLink;
   // One config change at a time, health wait included: a rollback never undoes an edit made meanwhile.
   const lock = new Mutex();
   let remote: RemoteConfig | undefined;
   if (settings.enabled && link !== undefined) {
-    remote = new RemoteConfig({ target: gateway, link, siteFile: file, baseDir: local.paths.base, stateDir: configStateDir(site.paths.dataDir), settings, logger, lock });
+    remote = new RemoteConfig({ target: gateway, link, siteFile: file, baseDir: local.paths.base, stateDir: configStateDir(local.paths.dataDir), settings, logger, lock });
     await remote.start();
   }
   let watch: SiteWatch | undefined;
@@ -54,8 +54,10 @@ export async function startConfigControl(
     watch,
     stop: async () => {
       offOnline?.();
-      await watch?.stop();
+      // Remote first: its stop aborts a health wait, which holds the shared lock; an edit queued
+      // behind that wait would otherwise hold the shutdown for up to cloud.remoteConfig.healthGrace.
       await remote?.stop();
+      await watch?.stop();
     },
   };
 }

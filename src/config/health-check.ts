@@ -1,8 +1,9 @@
 /**
  * The health check after a config change: within a grace period, every device the change started
- * or restarted completes a poll cycle, every device that was up before is up again, and the cloud
- * link is online. Devices that were already failing and were not touched are not held against the
- * new config. Resolves as soon as all hold; at the end of the grace period, lists what did not.
+ * completes a poll cycle, so does every device it restarted that was up before, every device that
+ * was up before is up again, and the cloud link is online. Devices that were already failing
+ * (touched by the change or not) are not held against the new config. Resolves as soon as all
+ * hold; at the end of the grace period, lists what did not.
  */
 import type { ApplyReport, HealthView, Reconfigurable } from './reconfigure.js';
 import type { RemoteProblem } from './remote-payload.js';
@@ -19,13 +20,15 @@ export const realClock: HealthClock = {
 
 /** Unmet conditions of `now` (empty = healthy). `before` is the view just before applySite. */
 export function healthProblems(before: HealthView, report: ApplyReport, now: HealthView): RemoteProblem[] {
-  const fresh = new Set([...report.added, ...report.restarted]);
   const wasUp = new Set(before.devices.filter((d) => d.state === 'up').map((d) => d.id));
+  // A changed device that was already down (a robot under repair whose interval changed) is not
+  // held against the new config; an added one, or a changed one that was up, must poll.
+  const mustPoll = new Set([...report.added, ...report.restarted.filter((id) => wasUp.has(id))]);
   const problems: RemoteProblem[] = [];
   for (const d of now.devices) {
     // `cycles` counts every cycle, failed ones too: a good cycle is one that is not in failedCycles.
     const polled = d.cycles - d.failedCycles >= 1 && d.state === 'up';
-    const why = fresh.has(d.id) ? (polled ? undefined : 'has not completed a good poll cycle') : wasUp.has(d.id) && d.state !== 'up' ? `was up before the change and is ${d.state} now` : undefined;
+    const why = mustPoll.has(d.id) ? (polled ? undefined : 'has not completed a good poll cycle') : wasUp.has(d.id) && d.state !== 'up' ? `was up before the change and is ${d.state} now` : undefined;
     if (why === undefined) continue;
     const code = /\bEW_[A-Z_]+\b/.exec(d.lastError ?? '')?.[0] ?? (d.state === 'up' ? undefined : 'EW_DEVICE_DISCONNECTED');
     problems.push({

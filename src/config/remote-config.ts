@@ -2,7 +2,9 @@
  * Remote config over the cloud link (desired / reported). The cloud publishes, retained, a whole
  * site config with a version on <root>/config/desired; the gateway
  *   1. checks it like a file (size cap, JSON, envelope, then the site and model loader: stage.ts) —
- *      a config with any problem is rejected with every problem and nothing changes;
+ *      a config with any problem is rejected with every problem and nothing changes; so is one that
+ *      changes the gateway's id, data dir or queue path; settings only the site may set (commands,
+ *      remote config, local file paths) are taken from the running config (remote-local.ts);
  *   2. applies it in-process (Reconfigurable.applySite: only affected devices restart);
  *   3. watches health for cloud.remoteConfig.healthGrace (health-check.ts);
  *   4. healthy: records it as the last good config (atomic write) and reports `applied`;
@@ -22,6 +24,7 @@ import type { Reconfigurable } from './reconfigure.js';
 import type { LoadedSite } from './load-site.js';
 import { parseDesired, type RemoteVersion, type ReportedConfig } from './remote-payload.js';
 import type { RemoteConfigSettings } from './site-schema.js';
+import { identityProblems, keepLocalSettings } from './remote-local.js';
 import { stageDesired } from './stage.js';
 import { Mutex } from '../util/mutex.js';
 
@@ -63,6 +66,9 @@ export class RemoteConfig {
   private readonly abort = new AbortController();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly lock: Mutex;
+  /** The desired topic subscribed now, and how to leave it (the topic root moves with cloud.topicPrefix). */
+  private desiredTopic: string | undefined;
+  private offDesired: (() => void) | undefined;
 
   constructor(private readonly opts: RemoteConfigOptions) {
     this.lock = opts.lock ?? new Mutex();
@@ -87,9 +93,32 @@ export class RemoteConfig {
       // The process stopped (or died) during an apply: the previous config runs now; do not try again.
       await this.finish({ version: value.report.version, state: 'rolled-back', reason: 'the gateway stopped while applying this version; the previous config runs', ts: Date.now() }, value.digest);
     }
-    this.unsubscribe.push(this.opts.link.subscribe(this.topics.desired, (m) => this.receive(m.payload)));
-    this.unsubscribe.push(this.opts.link.onOnline(() => this.publishReport()));
-    this.log.info({ topic: this.topics.desired, last: this.state?.report }, 'remote config listening');
+    this.follow();
+    this.unsubscribe.push(() => {
+      this.offDesired?.();
+      this.offDesired = undefined;
+    });
+    this.unsubscribe.push(this.opts.link.onOnline(() => {
+      this.follow();
+      this.publishReport();
+    }));
+    // The link may be online already (the gateway started it): the last report, which may have been
+    // written while offline (a last good config rolled back at boot), goes out now too.
+    this.publishReport();
+  }
+
+  /**
+   * Subscribes to the desired topic of the current topic root. A change of cloud.topicPrefix (by a
+   * desired config or an edit on site) reconnects the link under a new root: the next connection
+   * moves the subscription there, as cloud commands do (CloudCommands.refresh).
+   */
+  private follow(): void {
+    const topic = this.topics.desired;
+    if (topic === this.desiredTopic) return;
+    this.offDesired?.();
+    this.desiredTopic = topic;
+    this.offDesired = this.opts.link.subscribe(topic, (m) => this.receive(m.payload));
+    this.log.info({ topic, last: this.state?.report }, 'remote config listening');
   }
 
   /** Stops listening; an apply under way stops waiting for health (it is reported as interrupted at the next start). */
@@ -107,6 +136,12 @@ export class RemoteConfig {
 
   private receive(payload: Buffer): void {
     if (this.abort.signal.aborted) return;
+    if (payload.length === 0) {
+      // Clearing the retained desired message is a normal MQTT operation, not a config: keep the
+      // running config and the report (a pending message stays pending).
+      this.log.info({ topic: this.desiredTopic }, 'the retained desired config was cleared (empty message); nothing to apply');
+      return;
+    }
     this.pending = payload;
     this.busy ??= this.drain().finally(() => {
       this.busy = undefined;
@@ -149,19 +184,29 @@ export class RemoteConfig {
       await this.finish({ version, state: 'rejected', problems: staged.problems, reason: `${staged.problems.length} problem(s); the running config is unchanged`, ts: Date.now() }, digest);
       return;
     }
-    await this.finish({ version, state: 'applying', ts: Date.now() }, digest);
     const { target } = this.opts;
     const previous = target.currentSite;
+    const refused = identityProblems(staged.site, previous);
+    if (refused.length > 0) {
+      const reason = `${refused.length} setting(s) only the site may change; the running config is unchanged`;
+      this.log.warn({ version, problems: refused }, `desired config ${String(version)} rejected: ${reason}`);
+      await this.finish({ version, state: 'rejected', problems: refused, reason, ts: Date.now() }, digest);
+      return;
+    }
+    const { site, ignored } = keepLocalSettings(staged.site, previous);
+    const noted = ignored.length > 0 ? { ignored } : {};
+    if (ignored.length > 0) this.log.warn({ version, ignored }, 'desired config: settings only the site file may set were ignored');
+    await this.finish({ version, state: 'applying', ...noted, ts: Date.now() }, digest);
     const before = target.health();
     this.log.info({ version }, 'applying desired config');
     let report;
     try {
-      report = await target.applySite(staged.site);
+      report = await target.applySite(site);
     } catch (err) {
       await this.rollback(previous, version);
       const reason = `applying failed (${errorMessage(err)}); rolled back to the previous config`;
       this.log.error({ version, err: errorMessage(err) }, `desired config ${String(version)}: ${reason}`);
-      await this.finish({ version, state: 'rolled-back', reason, ts: Date.now() }, digest);
+      await this.finish({ version, state: 'rolled-back', ...noted, reason, ts: Date.now() }, digest);
       return;
     }
     const grace = this.opts.settings.healthGrace;
@@ -179,13 +224,13 @@ export class RemoteConfig {
       const restart = report.restartRequired.length > 0 ? { restartRequired: [...report.restartRequired] } : {};
       this.log.info({ version, report }, `desired config ${String(version)} applied`);
       if (report.restartRequired.length > 0) this.log.warn({ version, restartRequired: report.restartRequired }, 'some settings of the desired config take effect only after a restart');
-      await this.finish({ version, state: 'applied', ...restart, ...stored, ts: Date.now() }, digest);
+      await this.finish({ version, state: 'applied', ...restart, ...noted, ...stored, ts: Date.now() }, digest);
       return;
     }
     const reason = `health check failed within ${grace} ms (${problems.map((p) => p.message).join('; ')}); rolled back to the previous config`;
     this.log.error({ version, problems }, `desired config ${String(version)} rolled back: ${reason}`);
     await this.rollback(previous, version);
-    await this.finish({ version, state: 'rolled-back', problems, reason, ts: Date.now() }, digest);
+    await this.finish({ version, state: 'rolled-back', problems, ...noted, reason, ts: Date.now() }, digest);
   }
 
   private async rollback(previous: LoadedSite, version: RemoteVersion): Promise<void> {

@@ -4,7 +4,7 @@
  * models inside it checked by the same loader as files (stage.ts).
  *
  *   <root>/config/desired   { version, site: <site config as JSON>, models?: { "<vendor>/<model>": <model as JSON> } }
- *   <root>/config/reported  { version, state: applying|applied|rejected|rolled-back, problems?, restartRequired?, reason?, ts }
+ *   <root>/config/reported  { version, state: applying|applied|rejected|rolled-back, problems?, restartRequired?, ignored?, reason?, ts }
  *   <root>/config/local     { file, state: applied|invalid|failed, problems?, restartRequired?, ts }: the last on-site edit
  */
 import { z } from 'zod';
@@ -48,6 +48,7 @@ export const reportedConfigSchema = z.object({
   problems: z.array(remoteProblemSchema).optional().describe('rejected: every validation problem; rolled-back: every failed health check'),
   reason: z.string().optional().describe('one line for people'),
   restartRequired: z.array(z.string()).optional().describe('changed settings that take effect only after a process restart'),
+  ignored: z.array(z.string()).optional().describe('paths in the desired message whose values were ignored: only the site file sets them (site.cloud.commands, site.cloud.remoteConfig, site.cloud.passwordFile, site.cloud.tls)'),
   ts: z.int().describe('ms since the Unix epoch'),
 });
 export type ReportedConfig = z.output<typeof reportedConfigSchema>;

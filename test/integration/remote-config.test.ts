@@ -61,10 +61,10 @@ async function rig(t: { after(fn: () => Promise<void>): void }, healthGrace = 50
   return { tmp, cloud, gateway, control, device, doc, cycles, reports, waitReport, file };
 }
 
-async function publishDesired(cloud: CloudBroker, payload: unknown): Promise<void> {
+async function publishDesired(cloud: CloudBroker, payload: unknown, root = ROOT): Promise<void> {
   const client = connect(cloud.url, { clientId: `cloud-app-${Math.random().toString(16).slice(2, 8)}` });
   try {
-    await client.publishAsync(`${ROOT}/config/desired`, typeof payload === 'string' ? payload : JSON.stringify(payload), { qos: 1, retain: true });
+    await client.publishAsync(`${root}/config/desired`, typeof payload === 'string' ? payload : JSON.stringify(payload), { qos: 1, retain: true });
   } finally {
     await client.endAsync();
   }
@@ -147,4 +147,18 @@ test('a desired cloud URL that cannot connect rolls back to the working link', a
   assert.equal(report.state, 'rolled-back');
   assert.ok(report.problems?.some((p) => p.path === 'cloud' && p.code === 'EW_CLOUD_UNREACHABLE'));
   assert.equal(r.gateway.currentSite.config.cloud.url, r.cloud.url);
+});
+
+test('a desired config that moves cloud.topicPrefix is applied; the next version, on the new root, is applied too', async (t) => {
+  const r = await rig(t);
+  const moved = r.cloud.tap('other/e2e/config/reported');
+  t.after(() => moved.stop());
+  const movedReports = () => moved.messages.map((m) => reportedConfigSchema.parse(JSON.parse(m.payload.toString())));
+  const withPrefix = (site: Record<string, unknown>) => ({ ...site, cloud: { ...(site.cloud as object), topicPrefix: 'other' } });
+  await publishDesired(r.cloud, { version: 1, site: withPrefix(r.doc([r.device(1)])) });
+  await moved.waitFor(() => movedReports().some((x) => x.version === 1 && x.state === 'applied'), 15_000);
+  await publishDesired(r.cloud, { version: 2, site: withPrefix(r.doc([r.device(1), r.device(2)])) }, 'other/e2e');
+  await moved.waitFor(() => movedReports().some((x) => x.version === 2 && x.state === 'applied'), 15_000);
+  assert.deepEqual(r.gateway.currentSite.devices.map((d) => d.config.id), ['agv-01', 'agv-02']);
+  assert.equal(r.gateway.currentSite.config.cloud.topicPrefix, 'other');
 });

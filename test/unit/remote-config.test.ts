@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { writeFileAtomic } from '../../src/config/atomic-file.js';
@@ -14,12 +14,12 @@ import { chooseBootSite } from '../../src/config/boot.js';
 import { healthProblems } from '../../src/config/health-check.js';
 import { configStateDir, RemoteConfigStore, sha256 } from '../../src/config/last-good.js';
 import type { LoadedSite } from '../../src/config/load-site.js';
-import type { ApplyReport, HealthView, Reconfigurable } from '../../src/config/reconfigure.js';
-import { RemoteConfig, type ControlLink } from '../../src/config/remote-config.js';
-import { parseDesired, type ReportedConfig } from '../../src/config/remote-payload.js';
+import type { HealthView } from '../../src/config/reconfigure.js';
+import { RemoteConfig } from '../../src/config/remote-config.js';
+import { parseDesired } from '../../src/config/remote-payload.js';
 import { stageDesired } from '../../src/config/stage.js';
-import type { IncomingMessage } from '../../src/northbound/connection.js';
 import { silentLogger } from '../../src/ops/logger.js';
+import { applyReport, FakeGateway, FakeLink } from '../helpers/remote-fakes.js';
 import { ADAPTERS, loadTestSite, siteDocument, tempDir } from '../helpers/site.js';
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
@@ -73,15 +73,19 @@ test('staging: problems are named by their path in the message; remote models jo
   assert.ok(bad.problems.every((p) => p.file === undefined), 'no staging file names leak into the report');
 });
 
-const report = (over: Partial<ApplyReport> = {}): ApplyReport => ({ added: [], removed: [], restarted: [], unchanged: [], reloaded: [], restartRequired: [], ...over });
+const report = applyReport;
 const dev = (id: string, state: 'up' | 'down' | 'connecting', cycles: number, failedCycles = 0, lastError?: string) => ({ id, state, cycles, failedCycles, ...(lastError ? { lastError } : {}) });
 
-test('health: new and changed devices need a good cycle, devices up before must be up, the cloud online; failing untouched devices do not count', () => {
-  const before: HealthView = { devices: [dev('a', 'up', 9), dev('b', 'down', 9, 9), dev('c', 'up', 9)], cloud: 'online' };
-  const r = report({ added: ['n'], restarted: ['c'], unchanged: ['a', 'b'] });
-  const healthy: HealthView = { devices: [dev('a', 'up', 10), dev('b', 'down', 10, 10), dev('c', 'up', 1), dev('n', 'up', 2, 1)], cloud: 'online' };
+test('health: new devices and changed ones that were up need a good cycle, devices up before must be up, the cloud online; devices already failing do not count', () => {
+  // r: a robot under repair (down before) whose interval the change touched: not required to poll.
+  const before: HealthView = { devices: [dev('a', 'up', 9), dev('b', 'down', 9, 9), dev('c', 'up', 9), dev('r', 'down', 9, 9)], cloud: 'online' };
+  const r = report({ added: ['n'], restarted: ['c', 'r'], unchanged: ['a', 'b'] });
+  const healthy: HealthView = { devices: [dev('a', 'up', 10), dev('b', 'down', 10, 10), dev('c', 'up', 1), dev('n', 'up', 2, 1), dev('r', 'connecting', 0)], cloud: 'online' };
   assert.deepEqual(healthProblems(before, r, healthy), []);
-  const sick: HealthView = { devices: [dev('a', 'down', 10, 1, 'connect ECONNREFUSED'), dev('b', 'down', 10, 10), dev('c', 'up', 3, 3), dev('n', 'connecting', 0)], cloud: 'offline' };
+  // An added device is new: it must poll even though it was not there (so not up) before.
+  const addedDown: HealthView = { ...healthy, devices: [...healthy.devices.filter((d) => d.id !== 'n'), dev('n', 'down', 3, 3, 'connect ECONNREFUSED')] };
+  assert.deepEqual(healthProblems(before, r, addedDown).map((p) => p.path), ['devices.n']);
+  const sick: HealthView = { devices: [dev('a', 'down', 10, 1, 'connect ECONNREFUSED'), dev('b', 'down', 10, 10), dev('c', 'up', 3, 3), dev('n', 'connecting', 0), dev('r', 'down', 1, 1)], cloud: 'offline' };
   const problems = healthProblems(before, r, sick);
   assert.deepEqual(problems.map((p) => p.path), ['devices.a', 'devices.c', 'devices.n', 'cloud']);
   assert.equal(problems[0]?.code, 'EW_DEVICE_DISCONNECTED');
@@ -89,40 +93,6 @@ test('health: new and changed devices need a good cycle, devices up before must 
   assert.match(problems[1]?.message ?? '', /has not completed a good poll cycle/);
   assert.equal(problems[3]?.code, 'EW_CLOUD_UNREACHABLE');
 });
-
-/** A Reconfigurable that records applies and is always healthy. */
-class FakeGateway implements Reconfigurable {
-  applied: LoadedSite[] = [];
-  constructor(public currentSite: LoadedSite) {}
-  applySite(next: LoadedSite): Promise<ApplyReport> {
-    this.applied.push(next);
-    this.currentSite = next;
-    return Promise.resolve(report({ unchanged: next.devices.map((d) => d.config.id) }));
-  }
-  health(): HealthView {
-    return { devices: [], cloud: 'online' };
-  }
-}
-
-class FakeLink implements ControlLink {
-  readonly topicRoot = 'edgeway/e2e';
-  handler: ((m: IncomingMessage) => void) | undefined;
-  readonly published: ReportedConfig[] = [];
-  subscribe(_filter: string, handler: (m: IncomingMessage) => void): () => void {
-    this.handler = handler;
-    return () => (this.handler = undefined);
-  }
-  publish(_topic: string, payload: string): Promise<void> {
-    this.published.push(JSON.parse(payload) as ReportedConfig);
-    return Promise.resolve();
-  }
-  onOnline(): () => void {
-    return () => undefined;
-  }
-  deliver(payload: Buffer): void {
-    this.handler?.({ topic: `${this.topicRoot}/config/desired`, payload, retain: true });
-  }
-}
 
 test('remote config handles a version once, across a restart; an apply cut short by a stop is reported rolled back at the next start', async (t) => {
   const tmp = await tempDir();
@@ -239,12 +209,21 @@ test('boot: the site file without a recorded remote config, with an unreadable o
   assert.ok(off.ok && off.source === 'local' && /remote config is off/.test(off.reason));
 });
 
-test('atomic write replaces the whole file and leaves no temp file behind', async (t) => {
+test('atomic write replaces the file by a rename: a reader holding the old file still reads it whole; no temp file stays', async (t) => {
   const tmp = await tempDir();
   t.after(() => tmp.remove());
   const file = path.join(tmp.dir, 'state', 'x.json');
   await writeFileAtomic(file, 'one');
-  await writeFileAtomic(file, 'two');
-  assert.equal(await readFile(file, 'utf8'), 'two');
+  // A reader that opened the file before the write: an in-place write (plain writeFile truncates
+  // and rewrites the same inode) would show it the new or half-written bytes; a rename leaves it
+  // the old file, complete. That is what makes a crash mid-write leave the old version.
+  const reader = await open(file, 'r');
+  t.after(() => reader.close());
+  const inode = (await stat(file)).ino;
+  await writeFileAtomic(file, 'two, longer than one');
+  assert.equal(await readFile(file, 'utf8'), 'two, longer than one');
+  assert.equal((await reader.readFile()).toString('utf8'), 'one', 'the old file was replaced, not rewritten in place');
+  assert.notEqual((await stat(file)).ino, inode);
+  assert.equal((await stat(file)).mode & 0o777, 0o600, 'state files are readable by the gateway user only');
   assert.deepEqual(await readdir(path.dirname(file)), ['x.json']);
 });
