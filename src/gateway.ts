@@ -173,7 +173,7 @@ export class Gateway implements OpsSource, Reconfigurable {
       // Restart-only sections keep their running values, so what runs is always one coherent config.
       const keep = Object.fromEntries((['gateway', 'log', 'broker', 'queue', 'ops'] as const).map((k) => [k, running.config[k]]));
       const gatewayKeep = { ...running.config.gateway, modelPaths: next.config.gateway.modelPaths };
-      const site: LoadedSite = { ...next, config: { ...next.config, ...keep, gateway: gatewayKeep }, paths: { ...running.paths, models: next.paths.models } };
+      const site: LoadedSite = { ...next, config: { ...next.config, ...keep, gateway: gatewayKeep, cloud: { ...next.config.cloud, remoteConfig: running.config.cloud.remoteConfig } }, paths: { ...running.paths, models: next.paths.models } };
       // Everything that can fail (reading TLS and password files) happens before anything changes.
       const cloudOptions = cloudLinkChanged(running.config, next.config) ? await cloudLinkOptions(site) : undefined;
       this.site = site;
