@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { startConfigControl, type ConfigControl } from '../config/control.js';
+import type { LocalConfigStatus } from '../config/watch.js';
 import { isMqttDevice, loadSite, type LoadedSite } from '../config/load-site.js';
 import { formatProblem } from '../config/problems.js';
 import { errorMessage } from '../errors.js';
@@ -64,7 +65,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       await sensors.start();
     }
     // Edits of the config file are applied live, as with `edgeway run` (simulators are not added for new devices).
-    control = await startConfigControl(gateway, file, { ok: true, site, local: site, source: 'local', reason: 'demo' }, logger);
+    control = await startConfigControl(gateway, file, { ok: true, site, local: site, source: 'local', reason: 'demo' }, logger, (s) => console.log(editLine(s)));
   } catch (err) {
     console.error(`demo failed to start: ${errorMessage(err)}`);
     await Promise.allSettled([control?.stop(), sensors?.stop(), gateway.stop(), sims?.stopAll(), cloud.stop()]);
@@ -115,4 +116,19 @@ function printBanner(site: LoadedSite, cloud: StandInBroker, sims: RunningSimula
   }
   lines.push('', `Durable queue: ${site.paths.queue}`, '', 'Ctrl-C stops everything.', '');
   console.log(lines.join('\n'));
+}
+
+/** One line (plus problems) per edit of the demo config, so the user sees what the watch did. */
+export function editLine(s: LocalConfigStatus): string {
+  const at = `[${new Date(s.ts).toISOString().slice(11, 19)}] ${path.basename(s.file)} edited:`;
+  if (s.state !== 'applied') return [`${at} NOT applied (${s.state}); the running config is kept`, ...(s.problems ?? []).map((p) => `  ${p}`)].join('\n');
+  const r = s.report;
+  const parts = r === undefined ? [] : [
+    ...(r.restarted.length > 0 ? [`restarted ${r.restarted.join(', ')}`] : []),
+    ...(r.added.length > 0 ? [`added ${r.added.join(', ')} (the demo has no simulator for it)`] : []),
+    ...(r.removed.length > 0 ? [`stopped ${r.removed.join(', ')}`] : []),
+    ...(r.reloaded.length > 0 ? [`reloaded ${r.reloaded.join(', ')}`] : []),
+    ...(r.restartRequired.length > 0 ? [`needs a restart: ${r.restartRequired.join(', ')}`] : []),
+  ];
+  return `${at} applied without a restart${parts.length > 0 ? ` (${parts.join('; ')})` : ' (nothing to restart)'}`;
 }

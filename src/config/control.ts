@@ -23,6 +23,8 @@ export async function startConfigControl(
   file: string,
   boot: Extract<BootSite, { ok: true }>,
   logger: Logger,
+  /** Also told the outcome of each edit on site (the demo prints it). */
+  onLocalEdit?: (status: LocalConfigStatus) => void,
 ): Promise<ConfigControl> {
   const { local } = boot;
   const settings = local.config.cloud.remoteConfig;
@@ -46,6 +48,7 @@ export async function startConfigControl(
     watch = new SiteWatch({ target: gateway, file, logger, lock, onStatus: (s) => {
       last = JSON.stringify(localReport(s));
       publish();
+      onLocalEdit?.(s);
     } });
     await watch.start(local.paths.models);
   }

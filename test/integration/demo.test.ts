@@ -57,6 +57,17 @@ test('edgeway demo: data flows end to end, the summary reports it, Ctrl-C stops 
   assert.match(asked.stdout, /^agv-01 +up /m);
   assert.match(asked.stdout, /^ahu-01 +up /m);
 
+  // An edit of the config file is applied live and the demo says what it did; a broken edit is not applied.
+  const devices = doc.devices as unknown as Record<string, unknown>[];
+  const agv = devices[0];
+  assert.equal(agv?.id, 'agv-01');
+  agv.connection = { ...(agv.connection as Record<string, unknown>), timeout: '2s' };
+  await writeFile(file, stringify(doc));
+  await until(() => demo.lines.some((l) => /demo\.yaml edited: applied without a restart \(restarted agv-01\)/.test(l)), 'the edit is applied and reported', 15_000);
+  await writeFile(file, stringify({ ...doc, devices: [...devices, { id: 'agv-01', model: 'acme-robotics/agv-300', connection: { transport: 'tcp', host: '127.0.0.1', port: 1 } }] }));
+  await until(() => demo.lines.some((l) => /demo\.yaml edited: NOT applied \(invalid\)/.test(l)), 'the broken edit is refused', 15_000);
+  assert.ok(demo.lines.some((l) => /demo\.yaml:\d+: devices\[3\]\.id: duplicate device id "agv-01"/.test(l)), demo.lines.slice(-5).join('\n'));
+
   const sub = start(['sub', '--url', `mqtt://127.0.0.1:${cloudPort}`, '--topic', 'edgeway/demo-site/#']);
   t.after(() => sub.child.kill('SIGKILL'));
   await until(() => sub.lines.some((l) => /^edgeway\/demo-site\/data batch seq \d+\.\.\d+ \(\d+ samples(, deflate \d+ bytes)?\)/.test(l)), 'a batch seen by edgeway sub', 20_000);
