@@ -138,8 +138,10 @@ export class Gateway implements OpsSource, Reconfigurable {
     this.samples.index(this.site.devices);
     await this.devices.apply(this.site.devices.filter(isModbusDevice));
     await this.startLocalApi();
-    this.cloudCommands = new CloudCommands({ link: this.link, target: gatewayTarget(this), config: () => this.site.config.cloud.commands, logger: this.moduleLog('cloud').child({ component: 'commands' }) });
-    this.cloudCommands.start();
+    this.cloudCommands = new CloudCommands({ link: this.link, target: gatewayTarget(this), config: () => this.site.config.cloud.commands, logger: this.moduleLog('cloud').child({ component: 'commands' }),
+      journalFile: path.join(this.site.paths.dataDir, 'commands', 'answers.jsonl'),
+    });
+    await this.cloudCommands.start();
     await this.startJobs();
     this.started = true;
     this.startedAt = Date.now();

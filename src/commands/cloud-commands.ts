@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { ERROR_CODES, errorMessage } from '../errors.js';
 import type { CloudLink, IncomingMessage } from '../northbound/cloud-link.js';
 import type { CommandsConfig } from './config.js';
+import { AnswerJournal } from './answer-journal.js';
 import { CommandDispatcher, type DispatcherStats, type RequestContext } from './dispatcher.js';
 import { CLOUD_COMMAND_ID_RE, MAX_REQUEST_BYTES, type CloudCommandResponse } from './schema.js';
 import type { CommandTarget } from './target.js';
@@ -30,6 +31,8 @@ export interface CloudCommandsOptions {
   readonly config: () => CommandsConfig;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** File of the answers of acting commands (<dataDir>/commands/answers.jsonl); none: memory only. */
+  readonly journalFile?: string;
 }
 
 export interface CloudCommandStats extends DispatcherStats {
@@ -52,6 +55,7 @@ export function commandTopics(root: string) {
 
 export class CloudCommands {
   private readonly dispatcher: CommandDispatcher;
+  private readonly journal: AnswerJournal | undefined;
   private topics: ReturnType<typeof commandTopics>;
   private readonly now: () => number;
   private started = false;
@@ -64,7 +68,9 @@ export class CloudCommands {
 
   constructor(private readonly options: CloudCommandsOptions) {
     this.now = options.now ?? Date.now;
-    this.dispatcher = new CommandDispatcher({ target: options.target, config: options.config, logger: options.logger, now: this.now });
+    this.journal = options.journalFile === undefined ? undefined : new AnswerJournal(options.journalFile, options.logger);
+    const journal = this.journal === undefined ? {} : { journal: this.journal };
+    this.dispatcher = new CommandDispatcher({ target: options.target, config: options.config, logger: options.logger, now: this.now, ...journal });
     this.topics = commandTopics(options.link.topicRoot);
   }
 
@@ -73,8 +79,9 @@ export class CloudCommands {
    * cloud.commands.enabled false: then every request is answered EW_COMMAND_DENIED, so the cloud
    * learns why instead of waiting for a timeout, and a config change takes effect at once.
    */
-  start(): void {
+  async start(): Promise<void> {
     if (this.started) return;
+    if (this.journal !== undefined) this.dispatcher.restore(await this.journal.start(this.options.config().dedupeWindow, this.now()));
     this.started = true;
     this.offOnline = this.options.link.onOnline(() => this.refresh());
     this.refresh();
@@ -104,6 +111,7 @@ export class CloudCommands {
     this.unsubscribe = undefined;
     await this.dispatcher.drain();
     await Promise.allSettled([...this.answering]);
+    await this.journal?.stop();
   }
 
   stats(): CloudCommandStats {

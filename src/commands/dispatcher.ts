@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import { ERROR_CODES, errorMessage, isGatewayError, type ErrorCode } from '../errors.js';
 import type { Sample } from '../model/sample.js';
 import type { CommandsConfig } from './config.js';
+import type { JournalEntry } from './answer-journal.js';
 import { ResponseMemory } from './memory.js';
 import { cloudCommandSchema, describeIssues, needsExpiry, type CloudCommand, type CloudCommandResponse } from './schema.js';
 import type { CommandTarget } from './target.js';
@@ -37,6 +38,8 @@ export interface DispatcherOptions {
   readonly logger: Logger;
   /** Injected clock (tests); default Date.now. */
   readonly now?: () => number;
+  /** Records answers of acting commands on disk, so a retry after a restart is still a duplicate. */
+  readonly journal?: { append(entry: JournalEntry): Promise<void> };
 }
 
 export interface DispatcherStats {
@@ -108,9 +111,24 @@ export class CommandDispatcher {
     const answer = this.inLane(request, () => this.execute(request, who, expiresAt));
     this.running.add(answer);
     void answer.finally(() => this.running.delete(answer));
-    // Acting commands (write, restart-device) are kept against floods of read-only requests.
-    this.memory.remember(id, fingerprint, answer, needsExpiry(request.command));
+    // Acting commands (write, restart-device) are kept against floods of read-only requests, and on disk.
+    const acting = needsExpiry(request.command);
+    this.memory.remember(id, fingerprint, answer, acting);
+    const journal = this.options.journal;
+    if (acting && journal !== undefined) {
+      const at = this.now();
+      // The answer is sent only once it is on disk: a retry the cloud sends after a crash finds it.
+      return answer.then(async (a) => {
+        await journal.append({ id, fingerprint, at, answer: a });
+        return a;
+      });
+    }
     return answer;
+  }
+
+  /** Answers of acting commands from before a restart (the journal), oldest first. */
+  restore(entries: readonly JournalEntry[]): void {
+    for (const e of entries) this.memory.restore(e.id, e.fingerprint, e.at, e.answer);
   }
 
   private expiryProblem(request: CloudCommand, expiresAt: number | undefined): string | undefined {

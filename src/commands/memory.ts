@@ -68,6 +68,11 @@ export class ResponseMemory {
     }
   }
 
+  /** Puts back an answered acting command from the journal (at start, oldest first). */
+  restore(id: string, fingerprint: string, at: number, answer: CloudCommandResponse): void {
+    this.entries.set(id, { at, kept: true, fingerprint, answer: Promise.resolve(answer), settled: true });
+  }
+
   /** Map order is insertion order, so the oldest entries are at the front. */
   private expire(): void {
     const cutoff = this.now() - this.windowMs();
