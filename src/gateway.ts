@@ -217,6 +217,7 @@ export class Gateway implements OpsSource, Reconfigurable {
         return { id: r.id, state: s.state, cycles: s.cycles, failedCycles: s.failedCycles, ...(s.lastError === undefined ? {} : { lastError: s.lastError }) };
       }),
       cloud: this.link?.state ?? 'stopped',
+      ...(this.link === undefined ? {} : { control: this.link.controlState }),
     };
   }
 

@@ -38,6 +38,13 @@ export function healthProblems(before: HealthView, report: ApplyReport, now: Hea
     });
   }
   if (now.cloud !== 'online') problems.push({ path: 'cloud', message: `cloud link is ${now.cloud}, not online`, code: 'EW_CLOUD_UNREACHABLE' });
+  // A new cloud section must also leave the cloud able to reach this gateway (commands, the next desired config).
+  else if (report.reloaded.includes('cloud') && now.control !== undefined && now.control !== 'ok') {
+    const message = now.control === 'refused'
+      ? 'the cloud broker refused the subscriptions to commands and desired config (check its ACL): the cloud could not reach this gateway'
+      : 'the cloud broker has not confirmed the subscriptions to commands and desired config';
+    problems.push({ path: 'cloud', message, code: 'EW_CLOUD_REFUSED' });
+  }
   return problems;
 }
 

@@ -3,6 +3,7 @@
  * desired config, local file watch): apply a new, already validated site without a process
  * restart, and observe health afterwards to confirm or roll back.
  */
+import type { ControlState } from '../northbound/cloud-link.js';
 import type { CloudLinkState } from '../northbound/connection.js';
 import type { LinkState } from '../southbound/runner.js';
 import type { LoadedSite } from './load-site.js';
@@ -35,6 +36,8 @@ export interface HealthView {
   /** Polled (Modbus) devices of the running config. */
   readonly devices: readonly DeviceHealth[];
   readonly cloud: CloudLinkState;
+  /** Control subscriptions (commands, desired config) on the current connection; absent: not known. */
+  readonly control?: ControlState;
 }
 
 /** Implemented by Gateway. */

@@ -26,6 +26,13 @@ export type { CloudLinkState } from './connection.js';
 export type { LinkError } from './link-errors.js';
 export type { IncomingMessage, PublishProperties } from './connection.js';
 
+/**
+ * The control plane (commands, desired config) on the current connection: `pending` until the
+ * broker answered the subscriptions, `refused` if it denied one (an ACL): the cloud then cannot
+ * reach this gateway at all, which a config change must not leave behind.
+ */
+export type ControlState = 'pending' | 'ok' | 'refused';
+
 /** Handles messages on one subscribed filter; must not throw (errors are logged). */
 export type CloudMessageHandler = (message: IncomingMessage) => void;
 
@@ -67,6 +74,8 @@ export class CloudLink {
   /** Control-plane subscriptions (commands, desired config): filter -> handler, made on every connection. */
   private readonly subscriptions = new Map<string, CloudMessageHandler>();
   private readonly onlineListeners = new Set<() => void>();
+  /** Whether the broker granted the control subscriptions on the current connection. */
+  private control: ControlState = 'pending';
 
   constructor(
     options: CloudLinkOptions,
@@ -144,6 +153,11 @@ export class CloudLink {
     };
   }
 
+  /** The control subscriptions on the current connection (see ControlState). */
+  get controlState(): ControlState {
+    return this.channel?.open === true ? this.control : 'pending';
+  }
+
   /** Called after each connection is accepted and its subscriptions are requested. */
   onOnline(listener: () => void): () => void {
     this.onlineListeners.add(listener);
@@ -195,6 +209,7 @@ export class CloudLink {
     const parts = this.parts;
     if (parts === undefined) return;
     this.channel = channel;
+    this.control = 'pending';
     this.subscribeOn(channel, [...this.subscriptions.keys()]);
     for (const listener of this.onlineListeners) {
       try {
@@ -212,9 +227,15 @@ export class CloudLink {
   }
 
   private subscribeOn(channel: LinkChannel, filters: string[]): void {
-    channel.subscribe(filters).catch((err: unknown) => {
-      if (channel.open) this.log.warn({ err: errorMessage(err), filters }, 'cloud subscription failed; commands and remote config are not received');
-    });
+    channel.subscribe(filters).then(
+      () => {
+        if (channel === this.channel && this.control === 'pending') this.control = 'ok';
+      },
+      (err: unknown) => {
+        if (channel === this.channel) this.control = 'refused';
+        if (channel.open) this.log.warn({ err: errorMessage(err), filters }, 'cloud subscription failed; commands and remote config are not received');
+      },
+    );
   }
 
   /** Exact filters only (no wildcards are used by the control plane). */

@@ -149,6 +149,18 @@ test('a desired cloud URL that cannot connect rolls back to the working link', a
   assert.equal(r.gateway.currentSite.config.cloud.url, r.cloud.url);
 });
 
+test('a desired cloud broker that accepts the connection but refuses the control subscriptions rolls back', async (t) => {
+  const r = await rig(t, 3000);
+  // An ACL that lets the gateway in and publish, but not subscribe: the cloud could never reach it again.
+  const deaf = await startCloudBroker({ aedes: { authorizeSubscribe: (_client, _sub, done) => done(null, null) } });
+  t.after(() => deaf.stop());
+  await publishDesired(r.cloud, { version: 12, site: r.doc([r.device(1)], deaf.url) });
+  const report = await r.waitReport((x) => x.version === 12 && x.state !== 'applying', 20_000);
+  assert.equal(report.state, 'rolled-back');
+  assert.ok(report.problems?.some((p) => p.path === 'cloud' && p.code === 'EW_CLOUD_REFUSED'), JSON.stringify(report.problems));
+  assert.equal(r.gateway.currentSite.config.cloud.url, r.cloud.url);
+});
+
 test('a desired config that moves cloud.topicPrefix is applied; the next version, on the new root, is applied too', async (t) => {
   const r = await rig(t);
   const moved = r.cloud.tap('other/e2e/config/reported');
