@@ -356,6 +356,7 @@ export class Gateway implements OpsSource, Reconfigurable {
       cloud: link.stats(),
       appendFailures: this.samples.appendFailures,
       ...(this.broker ? { broker: { clients: this.broker.clients, messagesIn: this.broker.messagesIn, denials: this.broker.denials, limitDisconnects: this.broker.limitDisconnects } } : {}),
+      ...(this.cloudCommands ? { commands: this.cloudCommands.stats() } : {}),
     };
   }
 

@@ -31,6 +31,7 @@ export class GatewayMetrics {
     this.defineQueueMetrics();
     this.defineCloudMetrics();
     this.defineBrokerMetrics();
+    this.defineCommandMetrics();
   }
 
   /** An observer for one device's runner: two pre-bound children, so each call is O(1). */
@@ -121,6 +122,13 @@ export class GatewayMetrics {
     this.counter('edgeway_cloud_reconnects_total', 'Successful cloud connections after the first', (s, set) => set(s.cloud.reconnects));
     this.counter('edgeway_cloud_connect_attempts_total', 'Cloud connection attempts', (s, set) => set(s.cloud.connectAttempts));
     this.counter('edgeway_cloud_messages_published_total', 'Data messages acknowledged by the cloud broker', (s, set) => set(s.cloud.messagesPublished));
+  }
+
+  private defineCommandMetrics(): void {
+    const outcomes = ['executed', 'failed', 'invalid', 'denied', 'expired', 'duplicates', 'busy', 'unanswerable'] as const;
+    this.counter('edgeway_cloud_commands_total', 'Commands from the cloud by outcome (executed, failed, invalid, denied, expired, duplicates, busy, unanswerable)', (s, set) => {
+      if (s.commands) for (const o of outcomes) set(s.commands[o], { outcome: o });
+    }, ['outcome']);
   }
 
   private defineBrokerMetrics(): void {

@@ -31,6 +31,20 @@ export interface OpsSnapshot {
   readonly cloud: CloudLinkStats;
   readonly appendFailures: number;
   readonly broker?: BrokerSnapshot;
+  /** Commands from the cloud, by outcome (running totals). */
+  readonly commands?: CommandsSnapshot;
+}
+
+export interface CommandsSnapshot {
+  readonly received: number;
+  readonly executed: number;
+  readonly failed: number;
+  readonly invalid: number;
+  readonly denied: number;
+  readonly expired: number;
+  readonly duplicates: number;
+  readonly busy: number;
+  readonly unanswerable: number;
 }
 
 export interface Readiness {

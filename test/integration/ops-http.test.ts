@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/ops/logger.js';
 import { startCloudBroker } from '../helpers/cloud-broker.js';
+import { commander } from '../helpers/cloud-commander.js';
 import { loadTestSite, until, writeSite } from '../helpers/site.js';
 import { agvSimulator } from '../helpers/agv-rig.js';
 
@@ -43,6 +44,11 @@ test('ops HTTP: /metrics series, /healthz, /readyz and the status JSON of a runn
   assert.ok((gateway.opsPort ?? 0) > 0);
   await until(() => gateway.status().queue.delivered >= 100 && gateway.status().devices[0]?.cycles !== undefined && (gateway.status().devices[0]?.cycles ?? 0) >= 5, 'a few polls delivered');
 
+  // One command from the cloud, and one it is not allowed to send, show up in the command counters.
+  const cc = await commander(t, cloud.url, 'e2e');
+  await cc.ready();
+  await cc.ask({ id: 'not-allowed', command: 'restart-device', device: 'agv-01', expiresAt: Date.now() + 30_000 });
+
   const res = await fetch(`${base}/metrics`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
@@ -70,6 +76,9 @@ test('ops HTTP: /metrics series, /healthz, /readyz and the status JSON of a runn
   assert.notEqual(series(text, 'edgeway_samples_per_second'), undefined);
   assert.equal(series(text, 'edgeway_broker_clients'), 0);
   assert.equal(series(text, 'edgeway_broker_denials_total'), 0);
+  assert.ok((series(text, 'edgeway_cloud_commands_total', { outcome: 'executed' }) ?? 0) >= 1, 'the status command');
+  assert.equal(series(text, 'edgeway_cloud_commands_total', { outcome: 'denied' }), 1, 'restart-device is not allowed by default');
+  assert.equal(series(text, 'edgeway_cloud_commands_total', { outcome: 'expired' }), 0);
   assert.ok((series(text, 'process_resident_memory_bytes') ?? 0) > 1e6);
   assert.notEqual(series(text, 'nodejs_eventloop_lag_seconds'), undefined);
   assert.match(text, /gateway="e2e"/);
