@@ -357,6 +357,10 @@ export class Gateway implements OpsSource, Reconfigurable {
       appendFailures: this.samples.appendFailures,
       ...(this.broker ? { broker: { clients: this.broker.clients, messagesIn: this.broker.messagesIn, denials: this.broker.denials, limitDisconnects: this.broker.limitDisconnects } } : {}),
       ...(this.cloudCommands ? { commands: this.cloudCommands.stats() } : {}),
+      ...(this.mqttDevices ? { mqttDevices: this.mqttDeviceStats().map((d) => ({
+        id: d.id, messages: d.messages, samples: d.samples, rejected: d.rejected,
+        ...(d.lastMessageAt === undefined ? {} : { silentForS: Math.max(0, (Date.now() - d.lastMessageAt) / 1000) }),
+      })) } : {}),
     };
   }
 

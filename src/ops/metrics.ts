@@ -32,6 +32,7 @@ export class GatewayMetrics {
     this.defineCloudMetrics();
     this.defineBrokerMetrics();
     this.defineCommandMetrics();
+    this.defineMqttDeviceMetrics();
   }
 
   /** An observer for one device's runner: two pre-bound children, so each call is O(1). */
@@ -122,6 +123,21 @@ export class GatewayMetrics {
     this.counter('edgeway_cloud_reconnects_total', 'Successful cloud connections after the first', (s, set) => set(s.cloud.reconnects));
     this.counter('edgeway_cloud_connect_attempts_total', 'Cloud connection attempts', (s, set) => set(s.cloud.connectAttempts));
     this.counter('edgeway_cloud_messages_published_total', 'Data messages acknowledged by the cloud broker', (s, set) => set(s.cloud.messagesPublished));
+  }
+
+  private defineMqttDeviceMetrics(): void {
+    this.counter('edgeway_mqtt_device_messages_total', 'Messages received from MQTT-native devices', (s, set) => {
+      for (const d of s.mqttDevices ?? []) set(d.messages, { device: d.id });
+    }, ['device']);
+    this.counter('edgeway_mqtt_device_rejections_total', 'Rejected MQTT device messages or fields, by cause (oversize, malformed-json, not-an-object, wrong-type, missing-field)', (s, set) => {
+      for (const d of s.mqttDevices ?? []) for (const [cause, n] of Object.entries(d.rejected)) set(n, { device: d.id, cause });
+    }, ['device', 'cause']);
+    this.counter('edgeway_mqtt_device_samples_total', 'Samples taken from MQTT-native device messages', (s, set) => {
+      for (const d of s.mqttDevices ?? []) set(d.samples, { device: d.id });
+    }, ['device']);
+    this.gauge('edgeway_mqtt_device_silent_seconds', 'Seconds since an MQTT-native device last published (absent before its first message)', (s, g) => {
+      for (const d of s.mqttDevices ?? []) if (d.silentForS !== undefined) g.set({ device: d.id }, d.silentForS);
+    }, ['device']);
   }
 
   private defineCommandMetrics(): void {

@@ -31,8 +31,20 @@ export interface OpsSnapshot {
   readonly cloud: CloudLinkStats;
   readonly appendFailures: number;
   readonly broker?: BrokerSnapshot;
+  /** MQTT-native devices (pushed through the embedded broker). */
+  readonly mqttDevices?: readonly MqttDeviceSnapshot[];
   /** Commands from the cloud, by outcome (running totals). */
   readonly commands?: CommandsSnapshot;
+}
+
+export interface MqttDeviceSnapshot {
+  readonly id: string;
+  readonly messages: number;
+  readonly samples: number;
+  /** Messages rejected, by cause. */
+  readonly rejected: Readonly<Record<string, number>>;
+  /** Seconds since the last message; absent before the first. */
+  readonly silentForS?: number;
 }
 
 export interface CommandsSnapshot {

@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import { loadModbusModelFile } from '../../src/catalog/load.js';
 import { ERROR_CODES } from '../../src/errors.js';
 import { Gateway } from '../../src/gateway.js';
+import { GatewayMetrics } from '../../src/ops/metrics.js';
 import { decodeBatch, type PayloadSample } from '../../src/northbound/payload.js';
 import { silentLogger } from '../../src/ops/logger.js';
 import { DeviceSimulator } from '../../src/sim/index.js';
@@ -108,4 +109,9 @@ test('MQTT device: 1,000 malformed payloads are counted, Modbus polling and deli
   await until(() => of(samples(), 'th-07', 'temperature').some((s) => s.value === 3.25), 'a good message after the flood');
   await until(() => of(samples(), 'agv-01', 'battery_soc').length > agvBefore, 'Modbus samples still delivered');
   assert.equal(gateway.status().devices.find((d) => d.id === 'agv-01')?.state, 'up');
+  // The same counters in the Prometheus metrics.
+  const text = await new GatewayMetrics(gateway, { gateway: 'gw-mqtt' }).metrics();
+  assert.match(text, /^edgeway_mqtt_device_rejections_total\{device="th-07",cause="oversize",gateway="gw-mqtt"\} 200$/m);
+  assert.match(text, /^edgeway_mqtt_device_messages_total\{device="th-07",gateway="gw-mqtt"\} 1001$/m);
+  assert.match(text, /^edgeway_mqtt_device_silent_seconds\{device="th-07",gateway="gw-mqtt"\} \d/m);
 });
