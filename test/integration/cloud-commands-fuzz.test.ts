@@ -13,21 +13,10 @@ import type { Aedes } from 'aedes';
 import { agvRig } from '../helpers/agv-rig.js';
 import { commander } from '../helpers/cloud-commander.js';
 import { until } from '../helpers/site.js';
+import { prng } from '../helpers/prng.js';
 
 const COUNT = 10_000;
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function payloads(seed: number, root: string): Buffer[] {
   const rnd = prng(seed);

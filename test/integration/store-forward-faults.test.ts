@@ -20,6 +20,7 @@ import { startSimulators, type RunningSimulators } from '../../src/sim/index.js'
 import { startCloudBroker, type CloudBroker } from '../helpers/cloud-broker.js';
 import { arrivals, assertContiguousAndOrdered, dedupe } from '../helpers/delivery.js';
 import { ADAPTERS, loadTestSite, REPO, tempDir, until, writeSite } from '../helpers/site.js';
+import { prng } from '../helpers/prng.js';
 
 const INFLIGHT = 3;
 const BATCH = 20;
@@ -27,17 +28,6 @@ const WINDOW = INFLIGHT * BATCH;
 const CLOUD = { batch: { maxSamples: BATCH, maxDelay: 20 }, inflight: INFLIGHT, backoff: { min: 50, max: 200 } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('store and forward under faults', () => {
   let sims: RunningSimulators;
@@ -81,7 +71,7 @@ describe('store and forward under faults', () => {
       await tmp.remove();
     });
     await gateway.start();
-    const rnd = random(7);
+    const rnd = prng(7);
     let outages = 0;
     for (let i = 0; i < 15; i++) {
       await sleep(100 + rnd() * 250);
@@ -114,7 +104,7 @@ describe('store and forward under faults', () => {
       await cloud.stop();
       await tmp.remove();
     });
-    const rnd = random(42);
+    const rnd = prng(42);
     const segments: number[] = []; // tap.messages.length when each run started
     let drainKills = 0;
     for (let cycle = 0; cycle < 21; cycle++) {
