@@ -116,7 +116,7 @@ describe('edgeway queue and a damaged queue directory', () => {
       assert.match(refused.stderr, /\[EW_QUEUE_CORRUPT\]/);
       assert.ok(refused.stderr.includes(`edgeway run -c ${file} --reset-corrupt-queue`), refused.stderr);
       assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
-      assert.deepEqual((await readdir(path.dirname(queueDir))).filter((f) => f !== 'broker').sort(), ['queue'], 'nothing was moved without the flag (broker/ is the site broker\'s state)');
+      assert.deepEqual((await readdir(path.dirname(queueDir))).filter((f) => f.startsWith('queue')).sort(), ['queue'], 'nothing was moved aside without the flag');
 
       const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'run', '-c', file, '--reset-corrupt-queue'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
