@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { LatestValuePublisher } from '../broker/latest-publisher.js';
+import type { LazyPayload } from '../broker/volatile-retained.js';
 import type { ResolvedDevice } from '../config/load-site.js';
 import { errorMessage } from '../errors.js';
 import type { Sample } from '../model/sample.js';
@@ -26,7 +27,7 @@ export interface SamplePathOptions {
   /** After each append reached the queue: wakes the cloud link. */
   readonly appended: () => void;
   /** Publishes one retained latest value on the embedded broker, if there is one. */
-  readonly publishRetained: (topic: string, payload: string, onError: (err: unknown) => void) => void;
+  readonly publishRetained: (topic: string, value: LazyPayload, onError: (err: unknown) => void) => void;
   readonly hasBroker: () => boolean;
   readonly topics: () => { readonly prefix: string; readonly gatewayId: string };
   readonly logger: Logger;
