@@ -1,10 +1,11 @@
 /**
  * The per-sample half of the latest values on the embedded broker (see latest-values.ts): one
- * retained QoS 0 publish per accepted sample. It runs for every sample of every poll, so the topic
- * and unit of each point are worked out once and kept (one map entry per point), and a publish
- * costs no promise.
+ * retained QoS 0 publish per accepted sample. It runs for every sample of every poll, so each point
+ * has one object, made once, holding its topic, unit and latest sample; a publish hands that object
+ * over (its JSON payload is built only when someone reads it) and costs no promise.
  */
 import type { Sample } from '../model/sample.js';
+import type { LazyPayload } from './volatile-retained.js';
 import { latestValuePayload, latestValueTopic } from './latest-values.js';
 
 export interface LatestPublisherOptions {
@@ -12,13 +13,17 @@ export interface LatestPublisherOptions {
   readonly gatewayId: string;
   readonly unitOf: (device: string, point: string) => string | undefined;
   /** Publishes one retained message; reports a failure through `onError`, never throws. */
-  readonly publish: (topic: string, payload: string, onError: (err: unknown) => void) => void;
+  readonly publish: (topic: string, value: LazyPayload, onError: (err: unknown) => void) => void;
   readonly onError: (err: unknown) => void;
 }
 
-interface PointTarget {
-  readonly topic: string;
-  readonly unit: string | undefined;
+/** One point's latest value: replaced in place at every sample, read as JSON on demand. */
+class PointTarget implements LazyPayload {
+  constructor(readonly topic: string, private readonly unit: string | undefined, public sample: Sample) {}
+
+  payload(): string {
+    return latestValuePayload(this.sample, this.unit);
+  }
 }
 
 export class LatestValuePublisher {
@@ -29,12 +34,14 @@ export class LatestValuePublisher {
   publish(samples: readonly Sample[]): void {
     const { publish, onError } = this.opts;
     for (const s of samples) {
-      const target = this.target(s.device, s.point);
-      publish(target.topic, latestValuePayload(s, target.unit), onError);
+      const target = this.target(s);
+      target.sample = s;
+      publish(target.topic, target, onError);
     }
   }
 
-  private target(device: string, point: string): PointTarget {
+  private target(sample: Sample): PointTarget {
+    const { device, point } = sample;
     let points = this.targets.get(device);
     if (!points) {
       points = new Map();
@@ -43,7 +50,7 @@ export class LatestValuePublisher {
     let target = points.get(point);
     if (!target) {
       const { topicPrefix, gatewayId, unitOf } = this.opts;
-      target = { topic: latestValueTopic(topicPrefix, gatewayId, device, point), unit: unitOf(device, point) };
+      target = new PointTarget(latestValueTopic(topicPrefix, gatewayId, device, point), unitOf(device, point), sample);
       points.set(point, target);
     }
     return target;

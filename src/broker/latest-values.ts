@@ -5,8 +5,13 @@
  */
 import type { Sample } from '../model/sample.js';
 
+/**
+ * Built with join, not a template: a template makes a tree of concatenated strings (five heap
+ * objects), and the gateway keeps one topic per point for as long as it runs (at 100,000 points
+ * about 16 MB of string trees); join makes one flat string.
+ */
 export function latestValueTopic(prefix: string, gatewayId: string, device: string, point: string): string {
-  return `${prefix}/${gatewayId}/devices/${device}/${point}`;
+  return [prefix, gatewayId, 'devices', device, point].join('/');
 }
 
 /** Runs for every accepted sample: one object, no spreads. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import type * as WsNamespace from 'ws';
 import type { BrokerListenerConfig } from '../config/site-schema.js';
 
 export interface StreamInfo {
@@ -40,7 +40,10 @@ function peerName(socket: tls.TLSSocket): string | undefined {
   return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
-function createServer(l: BrokerListenerConfig, tlsOpts: tls.TlsOptions | undefined, onStream: OnStream, maxFrame: number): net.Server {
+/** The ws module is loaded only for a WebSocket listener: most sites have none (a few MB of RSS). */
+type WsModule = typeof WsNamespace;
+
+function createServer(l: BrokerListenerConfig, tlsOpts: tls.TlsOptions | undefined, onStream: OnStream, maxFrame: number, ws: WsModule | undefined): net.Server {
   if (l.type === 'tcp') return net.createServer({ noDelay: true }, (s) => onStream(s, { listener: l }));
   if (l.type === 'tls') {
     const server = tls.createServer({ ...tlsOpts, noDelay: true });
@@ -53,8 +56,9 @@ function createServer(l: BrokerListenerConfig, tlsOpts: tls.TlsOptions | undefin
   }
   const server = http.createServer({ noDelay: true }, (_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n'));
   // A WebSocket frame is buffered whole before the MQTT parser sees it: cap it at the packet limit.
-  const wss = new WebSocketServer({ server, path: l.path, perMessageDeflate: false, maxPayload: maxFrame });
-  wss.on('connection', (ws) => onStream(createWebSocketStream(ws), { listener: l }));
+  if (ws === undefined) throw new Error('the ws module was not loaded for a WebSocket listener');
+  const wss = new ws.WebSocketServer({ server, path: l.path, perMessageDeflate: false, maxPayload: maxFrame });
+  wss.on('connection', (socket) => onStream(ws.createWebSocketStream(socket), { listener: l }));
   server.once('close', () => wss.close());
   return server;
 }
@@ -62,7 +66,8 @@ function createServer(l: BrokerListenerConfig, tlsOpts: tls.TlsOptions | undefin
 /** `maxPacketSize`: largest MQTT packet body; WebSocket frames may carry that plus a 5-byte header. */
 export async function openListener(l: BrokerListenerConfig, baseDir: string, onStream: OnStream, maxPacketSize: number): Promise<OpenListener> {
   const tlsOpts = l.type === 'tls' ? await tlsOptions(l, baseDir) : undefined;
-  const server = createServer(l, tlsOpts, onStream, maxPacketSize + 5);
+  const ws = l.type === 'ws' ? await import('ws') : undefined;
+  const server = createServer(l, tlsOpts, onStream, maxPacketSize + 5, ws);
   const sockets = new Set<net.Socket>();
   server.on('connection', (s: net.Socket) => {
     sockets.add(s);

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { Aedes, type Client } from 'aedes';
+import type { Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { BrokerConfig, BrokerListenerConfig } from '../config/site-schema.js';
 import { ERROR_CODES, GatewayError } from '../errors.js';
@@ -14,7 +14,8 @@ import { createHooks, type BrokerCounters } from './hooks.js';
 import { capPacketSize } from './limits.js';
 import { openListener, type OpenListener, type StreamInfo } from './listeners.js';
 import { openBrokerStore, type BrokerStore } from './persistence.js';
-import { withVolatileRetained } from './volatile-retained.js';
+import { withVolatileRetained, type LazyPayload, type VolatileStore } from './volatile-retained.js';
+import { WatchedAedes } from './watched-aedes.js';
 
 export interface SiteBrokerOptions {
   readonly config: BrokerConfig;
@@ -33,8 +34,10 @@ export function brokerListeners(config: BrokerConfig): BrokerListenerConfig[] {
 }
 
 export class SiteBroker {
-  private aedes: Aedes | undefined;
+  private aedes: WatchedAedes | undefined;
   private store: BrokerStore | undefined;
+  /** The in-memory store of the gateway's own latest values (with a store on disk only). */
+  private volatile: VolatileStore | undefined;
   private listeners: OpenListener[] = [];
   private readonly streams = new Set<Duplex>();
   private readonly certNames = new WeakMap<Duplex, string>();
@@ -79,7 +82,11 @@ export class SiteBroker {
       config, ownTopicRoot, logger, auth, counters: this.counters,
       certNameOf: (client: Client) => this.certNames.get(client.conn),
     });
-    this.aedes = await Aedes.createBroker({ ...hooks, ...(this.store ? { persistence: withVolatileRetained(this.store.persistence as object, volatilePrefix) } : {}) });
+    const wrapped = this.store ? withVolatileRetained(this.store.persistence as object, volatilePrefix) : undefined;
+    this.volatile = wrapped?.store;
+    const aedes = new WatchedAedes({ ...hooks, ...(wrapped ? { persistence: wrapped.persistence } : {}) }, volatilePrefix);
+    await aedes.listen();
+    this.aedes = aedes;
     for (const l of brokerListeners(config)) {
       try {
         this.listeners.push(await openListener(l, this.options.baseDir ?? process.cwd(), (stream, info) => this.accept(stream, info), config.limits.maxPacketSize));
@@ -122,11 +129,17 @@ export class SiteBroker {
     });
   }
 
-  /** Publishes retained at QoS 0 as the gateway, without a promise (the latest-values hot path). */
-  publishRetained(topic: string, payload: string, onError: (err: unknown) => void): void {
+  /**
+   * Publishes one of the gateway's own latest values (a topic under <ownTopicRoot>/devices/)
+   * retained at QoS 0, without a promise (the hot path: every sample of every poll). While no
+   * subscription can match it, it goes straight into the in-memory retained store and its payload
+   * is built only if a subscriber reads it later; otherwise through aedes to the live subscribers.
+   */
+  publishRetained(topic: string, value: LazyPayload, onError: (err: unknown) => void): void {
     const aedes = this.aedes;
     if (!aedes || aedes.closed) return;
-    aedes.publish({ cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false }, (err) => {
+    if (this.volatile && !aedes.watchedSubscribed) return this.volatile.set(topic, value);
+    aedes.publish({ cmd: 'publish', topic, payload: value.payload(), qos: 0, retain: true, dup: false }, (err) => {
       if (err) onError(err);
     });
   }
@@ -158,6 +171,7 @@ export class SiteBroker {
     if (aedes && !aedes.closed) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     const store = this.store;
     this.store = undefined;
+    this.volatile = undefined;
     await store?.close();
   }
 }

@@ -25,6 +25,26 @@ interface RetainedPersistence {
   createRetainedStreamCombi: (patterns: string[]) => Readable;
 }
 
+/**
+ * A kept value whose payload is built only when a subscriber reads it: the gateway replaces every
+ * point's latest value each poll, and most of them are never read before the next one.
+ */
+export interface LazyPayload {
+  payload(): string;
+}
+
+type KeptValue = Buffer | string | LazyPayload;
+
+function payloadOf(value: KeptValue): Buffer | string {
+  return typeof value === 'string' || Buffer.isBuffer(value) ? value : value.payload();
+}
+
+/** The in-memory side of the retained store, for the gateway's own direct writes (no aedes publish). */
+export interface VolatileStore {
+  /** Keeps `value` as the retained message of `topic` (under the prefix). */
+  set(topic: string, value: KeptValue): void;
+}
+
 /** What a new subscriber gets for a kept value (the gateway publishes latest values at QoS 0). */
 interface Kept {
   readonly cmd: 'publish';
@@ -38,15 +58,15 @@ interface Kept {
  * Wraps an aedes persistence (async API, aedes >= 1) so retained messages on topics starting with
  * `prefix` stay in memory; every other call goes to `persistence` unchanged.
  */
-export function withVolatileRetained<T extends object>(persistence: T, prefix: string): T {
+export function withVolatileRetained<T extends object>(persistence: T, prefix: string): { persistence: T; store: VolatileStore } {
   // topic -> payload only: an entry replaced every poll should leave as little as possible behind.
-  const kept = new Map<string, Buffer | string>();
+  const kept = new Map<string, KeptValue>();
   const inner = persistence as unknown as RetainedPersistence;
   const matching = function* (patterns: readonly string[]): Generator<Kept> {
     for (const pattern of patterns) {
       // A filter that cannot reach the prefix needs no walk over every point.
       if (!mayReach(pattern, prefix)) continue;
-      for (const [topic, payload] of kept) if (topicMatches(pattern, topic)) yield { cmd: 'publish', topic, payload, qos: 0, retain: true };
+      for (const [topic, payload] of kept) if (topicMatches(pattern, topic)) yield { cmd: 'publish', topic, payload: payloadOf(payload), qos: 0, retain: true };
     }
   };
   const combined = (patterns: string[]): Readable => {
@@ -66,16 +86,17 @@ export function withVolatileRetained<T extends object>(persistence: T, prefix: s
     createRetainedStream: (pattern) => combined([pattern]),
     createRetainedStreamCombi: combined,
   };
-  return new Proxy(persistence, {
+  const proxy = new Proxy(persistence, {
     get(target, prop, receiver) {
       if (prop === 'storeRetained' || prop === 'createRetainedStream' || prop === 'createRetainedStreamCombi') return overrides[prop];
       return Reflect.get(target, prop, receiver) as unknown;
     },
   });
+  return { persistence: proxy, store: { set: (topic, value) => void kept.set(topic, value) } };
 }
 
 /** False when no topic under `prefix` can match `filter` (compared level by level up to the prefix). */
-function mayReach(filter: string, prefix: string): boolean {
+export function mayReach(filter: string, prefix: string): boolean {
   const f = filter.split('/');
   const p = prefix.split('/').slice(0, -1); // the prefix ends with '/'
   for (let i = 0; i < p.length; i++) {

@@ -3,6 +3,7 @@ import { chooseBootSite, rollBackLastGood, type BootSite } from '../config/boot.
 import { startConfigControl } from '../config/control.js';
 import { formatProblem } from '../config/problems.js';
 import { applyHeapTuning } from '../ops/heap-tuning.js';
+import { skipMqttNumberCache } from '../ops/mqtt-number-cache.js';
 import { createLogger } from '../ops/logger.js';
 import { LogRing } from '../ops/log-ring.js';
 import { parse, requireString } from './args.js';
@@ -43,6 +44,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values.help) return help(runHelp);
   const file = requireString(values.config, '-c <config.yaml>');
   applyHeapTuning();
+  skipMqttNumberCache();
   const result = await chooseBootSite(file);
   if (!result.ok) {
     for (const p of result.problems) console.error(formatProblem(p));

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { LatestValuePublisher } from '../broker/latest-publisher.js';
+import type { LazyPayload } from '../broker/volatile-retained.js';
 import type { ResolvedDevice } from '../config/load-site.js';
 import { errorMessage } from '../errors.js';
 import type { Sample } from '../model/sample.js';
@@ -26,7 +27,7 @@ export interface SamplePathOptions {
   /** After each append reached the queue: wakes the cloud link. */
   readonly appended: () => void;
   /** Publishes one retained latest value on the embedded broker, if there is one. */
-  readonly publishRetained: (topic: string, payload: string, onError: (err: unknown) => void) => void;
+  readonly publishRetained: (topic: string, value: LazyPayload, onError: (err: unknown) => void) => void;
   readonly hasBroker: () => boolean;
   readonly topics: () => { readonly prefix: string; readonly gatewayId: string };
   readonly logger: Logger;
@@ -37,7 +38,8 @@ export class SamplePath {
   private readonly filter = new QualityFilter();
   private deadbands = new PointMap<DeadbandSpec>();
   private readonly deadband = new DeadbandFilter((device, point) => this.deadbands.get(device, point));
-  private units = new Map<string, string | undefined>();
+  /** Points with a unit only; keyed by the model's own strings (no joined key per point). */
+  private units = new PointMap<string>();
   private readonly appends: PendingAppends;
   private readonly rate = new RateMeter(10);
   private readonly lastValues = new LastValues();
@@ -50,7 +52,8 @@ export class SamplePath {
 
   /** Units and deadbands of every point of `devices` (at start and after each config change). */
   index(devices: readonly ResolvedDevice[]): void {
-    this.units = new Map(devices.flatMap((d) => d.model.points.map((p) => [`${d.config.id}/${p.name}`, p.unit] as const)));
+    this.units = new PointMap();
+    for (const d of devices) for (const p of d.model.points) if (p.unit !== undefined) this.units.set(d.config.id, p.name, p.unit);
     this.deadbands = new PointMap();
     for (const d of devices) for (const p of d.model.points) if (p.deadband) this.deadbands.set(d.config.id, p.name, p.deadband);
     // The publisher caches each point's topic and unit: rebuilt for the new config.
@@ -93,7 +96,7 @@ export class SamplePath {
   }
 
   unitOf(device: string, point: string): string | undefined {
-    return this.units.get(`${device}/${point}`);
+    return this.units.get(device, point);
   }
 
   latest(): ReturnType<LastValues['all']> {

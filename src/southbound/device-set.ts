@@ -4,6 +4,7 @@
  * (its bus is shared through the BusRegistry, so devices beside it on one line keep polling);
  * unchanged devices keep their runner, counters and connection.
  */
+import { createHash } from 'node:crypto';
 import type { ModbusDevice } from '../config/load-site.js';
 import { ERROR_CODES, GatewayError } from '../errors.js';
 import { stableJson } from '../util/stable-json.js';
@@ -86,6 +87,10 @@ export class DeviceSet {
   }
 }
 
+/**
+ * A digest of the device's config, model and intervals, not their JSON: the JSON of a 1,000-point
+ * model is ~170 kB, kept per device for as long as the device runs (17 MB at 100 devices).
+ */
 function fingerprint(d: ModbusDevice): string {
-  return stableJson({ config: d.config, model: d.model, intervals: d.intervals });
+  return createHash('sha256').update(stableJson({ config: d.config, model: d.model, intervals: d.intervals })).digest('base64');
 }

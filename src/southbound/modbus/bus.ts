@@ -120,10 +120,28 @@ export class ModbusBus {
     } catch (err) {
       job.reject(err);
     } finally {
+      forgetSettled(this.client);
       this.jobs++;
       this.lastEnd = performance.now();
     }
   }
+}
+
+/** modbus-serial's transactions by id (not in the .d.ts). */
+interface TransactionsInternals {
+  _transactions?: Record<string, unknown>;
+}
+
+/**
+ * modbus-serial keeps each transaction under its id after it settled, until the id comes round
+ * again (256 ids on TCP): every entry keeps its last response alive through the finished promise.
+ * At 100 devices that was ~20 MB of old responses. A job has the client to itself, so once it
+ * ended nothing is in flight and every entry can go; a late answer to a timed-out request then
+ * finds no transaction, which modbus-serial ignores (as it ignores one for a timed-out entry).
+ */
+function forgetSettled(client: ModbusClient): void {
+  const transactions = (client as unknown as TransactionsInternals)._transactions;
+  if (transactions) for (const id of Object.keys(transactions)) delete transactions[id];
 }
 
 function discardStale(client: ModbusClient): void {
