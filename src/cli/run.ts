@@ -57,11 +57,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (result.warning !== undefined) logger.warn({ file }, result.warning);
   const booted = { file, source: result.source, ...(result.version === undefined ? {} : { version: result.version }) };
   logger.info(booted, result.source === 'last-good' ? `booting the last good remote config: ${result.reason}` : `booting the site file: ${result.reason}`);
+  // Listen for the stop signal before the gateway starts: a SIGTERM during the start (the gateway
+  // already logged "started", the config watch is not up yet) stops it cleanly once started.
+  const signal = untilSignal();
   const started = await bootGateway(result, file, logger, logs, values['reset-corrupt-queue'] === true);
   if (started === undefined) return 1;
   const { gateway, boot } = started;
-  // Listen for the stop signal before anything else is awaited, so an early SIGTERM still stops cleanly.
-  const signal = untilSignal();
   const control = await startConfigControl(gateway, file, boot, logger);
   const every = boot.site.config.gateway.summaryInterval;
   const timer = every > 0 ? setInterval(() => logger.info(gateway.summary()), every) : undefined;
