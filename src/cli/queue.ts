@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import { loadSite } from '../config/load-site.js';
 import { formatProblem } from '../config/problems.js';
 import { ERROR_CODES, GatewayError, isGatewayError } from '../errors.js';
-import { withSeq } from '../queue/codec.js';
 import { LevelStore } from '../queue/level-queue.js';
 import type { Recovered } from '../queue/store.js';
 import { parse, requireString, UsageError } from './args.js';
@@ -85,7 +84,7 @@ async function run(sub: Sub, ctx: Ctx): Promise<number> {
       printStats(ctx);
       return 0;
     case 'peek':
-      for (const e of await store.readAfter(0, ctx.count)) console.log(JSON.stringify(withSeq(e.sample, e.seq)));
+      for (const e of await store.readAfter(0, ctx.count)) console.log(JSON.stringify(e.sample));
       return 0;
     case 'purge':
       if (r.head !== null) await store.removeRange(r.head.seq, r.lastSeq);

@@ -26,8 +26,12 @@ export class CodecError extends Error {
   override readonly name = 'CodecError';
 }
 
+/** The prefix plus the leading zeros of a key, by the number of hex digits of its seq. */
+const KEY_HEADS = Array.from({ length: SEQ_DIGITS + 1 }, (_, digits) => SEQ_PREFIX + '0'.repeat(SEQ_DIGITS - digits));
+
 export function seqKey(seq: number): string {
-  return SEQ_PREFIX + seq.toString(16).padStart(SEQ_DIGITS, '0');
+  const hex = seq.toString(16);
+  return (KEY_HEADS[hex.length] ?? SEQ_PREFIX) + hex; // one string per key (this runs for every sample)
 }
 
 export function keySeq(key: string): number {

@@ -1,6 +1,6 @@
 /** Small pure helpers over queue entries (sizes, budgets, prefixes). */
 import type { Sample } from '../model/sample.js';
-import { encodeSample, entrySize } from './codec.js';
+import { encodeSample, entrySize, withSeq } from './codec.js';
 import type { NewEntry, StoredEntry } from './store.js';
 
 /** Whether an entry (with `alreadyFreed` bytes of entries before it doomed) is to be dropped. */
@@ -8,7 +8,7 @@ export type Doom = (entry: StoredEntry, alreadyFreed: number) => boolean;
 
 export function newEntry(sample: Sample, seq: number): NewEntry {
   const encoded = encodeSample(sample);
-  return { seq, sample, encoded, size: entrySize(encoded) };
+  return { seq, sample: withSeq(sample, seq), encoded, size: entrySize(encoded) };
 }
 
 export function sizeOf(entries: readonly StoredEntry[]): number {

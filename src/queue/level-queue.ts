@@ -6,7 +6,7 @@
  */
 import { Level } from 'level';
 import { isGatewayError } from '../errors.js';
-import { CodecError, FIRST_KEY, LAST_KEY, META_CHECKPOINT_KEY, META_SEQ_KEY, decodeSample, entrySize, keySeq, seqKey } from './codec.js';
+import { CodecError, FIRST_KEY, LAST_KEY, META_CHECKPOINT_KEY, META_SEQ_KEY, decodeSample, entrySize, keySeq, seqKey, withSeq } from './codec.js';
 import { corruptError, ioError, openError } from './level-errors.js';
 import type { NewEntry, QueueStore, Recovered, StoredEntry } from './store.js';
 import { StoreQueue, type StoreQueueOptions } from './store-queue.js';
@@ -167,7 +167,8 @@ export class LevelStore implements QueueStore {
 
   private decode(key: string, value: string): StoredEntry {
     try {
-      return { seq: keySeq(key), sample: decodeSample(value), size: entrySize(value) };
+      const seq = keySeq(key);
+      return { seq, sample: withSeq(decodeSample(value), seq), size: entrySize(value) };
     } catch (err) {
       if (err instanceof CodecError) throw corruptError(this.path, `entry ${key}: ${err.message}`, err);
       throw err;

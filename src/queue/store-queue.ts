@@ -31,7 +31,6 @@
  */
 import { ERROR_CODES, GatewayError, isGatewayError } from '../errors.js';
 import type { QueuedSample, Sample } from '../model/sample.js';
-import { withSeq } from './codec.js';
 import { fittingPrefix, newEntry, sizeOf, takeWhile, type Doom } from './entries.js';
 import { Mutex } from '../util/mutex.js';
 import type { NewEntry, QueueStore, Recovered, StoredEntry } from './store.js';
@@ -205,7 +204,7 @@ export class StoreQueue implements DurableQueue {
     this.bytes += sizeOf(entries);
     this.added += entries.length;
     this.head ??= entries[0] ?? null;
-    return entries.map((e) => withSeq(e.sample, e.seq));
+    return entries.map((e) => e.sample);
   }
 
   /** Applies the overflow policy; returns the entries to write. */
@@ -291,11 +290,11 @@ export class StoreQueue implements DurableQueue {
     const id = ++this.lastBatchId;
     this.openBatches.set(id, items[0]?.seq ?? this.cursor);
     for (const e of items) this.handed.set(e.seq, e.size);
-    return { id, items: items.map((e) => withSeq(e.sample, e.seq)) };
+    return { id, items: items.map((e) => e.sample) };
   }
 
   private async commitLocked(batch: Batch): Promise<void> {
-    const seqs = [...new Set(batch.items.map((i) => i.seq))].filter((s) => this.handed.has(s)).sort((a, b) => a - b);
+    const seqs = this.stillHanded(batch);
     const first = seqs[0];
     const last = seqs.at(-1);
     if (first !== undefined && last !== undefined) {
@@ -311,6 +310,18 @@ export class StoreQueue implements DurableQueue {
       await this.refreshHeadIfRemoved(seqs);
     }
     this.openBatches.delete(batch.id);
+  }
+
+  /** Seqs of `batch` still handed out and stored, ascending (a batch from `take` already is). */
+  private stillHanded(batch: Batch): number[] {
+    const seqs: number[] = [];
+    let ordered = true;
+    for (const { seq } of batch.items) {
+      if (!this.handed.has(seq)) continue;
+      if (seqs.length > 0 && seq <= (seqs.at(-1) ?? 0)) ordered = false;
+      seqs.push(seq);
+    }
+    return ordered ? seqs : [...new Set(seqs)].sort((a, b) => a - b);
   }
 
   private forget(entries: readonly StoredEntry[], reason: DropReason): void {

@@ -3,11 +3,12 @@
  * (cursor, open batches, limits, counters) lives once in store-queue.ts, above either store, so the
  * memory and level queues cannot drift apart.
  */
-import type { Sample } from '../model/sample.js';
+import type { QueuedSample } from '../model/sample.js';
 
 export interface StoredEntry {
   readonly seq: number;
-  readonly sample: Sample;
+  /** The sample with its seq: made once per sample and handed out as is (batches, reads). */
+  readonly sample: QueuedSample;
   /** Encoded size (key + value bytes, see codec.ts). */
   readonly size: number;
 }

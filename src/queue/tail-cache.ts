@@ -4,63 +4,80 @@
  * shortly after it was appended. The disk stays the truth; the cache only answers reads it can
  * answer completely.
  *
- * Invariant: every stored entry with seq >= `from` is in `entries`. Appends add at the end
- * (ascending seq, so the map's order is seq order); removals delete; eviction of the oldest entry
- * (past `max`) moves `from` up past it. Anything that makes the invariant doubtful (open, close, a
- * failed write) resets the cache to "nothing known below `from`".
+ * A ring of `max` slots indexed by seq: an append, a removal and the start of a read are O(1), and a
+ * slot keeps only the sample and its size, so each entry object and encoded value die young. (A Map
+ * here grew and shrank its table all the time; at 10,000 samples/s that garbage, and the entries it
+ * kept, lived long enough to cost a full collection every second.)
+ *
+ * Invariant: every stored entry with seq >= `from` is known: those in the window of the newest
+ * `max` seqs ([end - max, end)) sit in their slot (seq mod max), removed ones leave it empty, and no
+ * stored entry has seq >= `end`. Appends go at `end` (ascending seq). An append that overwrites a
+ * slot still holding an entry evicts it and moves `from` up past it; overwriting an empty slot keeps
+ * `from` (nothing stored there), so while the cloud keeps up every read is answered here. Anything
+ * that makes the invariant doubtful (open, close, a failed write) resets the cache to "nothing
+ * known below `from`".
  */
+import type { QueuedSample } from '../model/sample.js';
 import type { StoredEntry } from './store.js';
 
 export class TailCache {
-  private readonly entries = new Map<number, StoredEntry>();
+  /** The sample of each slot and its size: no entry object (or encoded value) is kept alive. */
+  private readonly slots: (QueuedSample | undefined)[];
+  private readonly sizes: Float64Array;
   private from = Number.POSITIVE_INFINITY;
+  private end = Number.POSITIVE_INFINITY;
 
-  constructor(private readonly max: number) {}
+  constructor(private readonly max: number) {
+    this.slots = new Array<QueuedSample | undefined>(max).fill(undefined);
+    this.sizes = new Float64Array(max);
+  }
 
   /** Forgets everything; entries with seq > `lastSeq` (not written yet) will be cached. */
   reset(lastSeq: number): void {
-    this.entries.clear();
+    this.slots.fill(undefined);
     this.from = lastSeq + 1;
+    this.end = lastSeq + 1;
   }
 
   /** Nothing can be answered from memory until the next reset. */
   disable(): void {
-    this.entries.clear();
+    this.slots.fill(undefined);
     this.from = Number.POSITIVE_INFINITY;
+    this.end = Number.POSITIVE_INFINITY;
   }
 
   /** Entries just written (ascending seq, after every cached one). */
   added(entries: readonly StoredEntry[]): void {
     if (this.from === Number.POSITIVE_INFINITY) return;
-    for (const e of entries) this.entries.set(e.seq, { seq: e.seq, sample: e.sample, size: e.size });
-    for (const seq of this.entries.keys()) {
-      if (this.entries.size <= this.max) break;
-      this.entries.delete(seq);
-      this.from = seq + 1;
+    for (const e of entries) {
+      // A seq gap (never made by the queue) or a step back: what lies before is not known here.
+      if (e.seq !== this.end) this.reset(e.seq - 1);
+      const slot = e.seq % this.max;
+      if (this.slots[slot] !== undefined) this.from = Math.max(this.from, e.seq - this.max + 1); // evicted
+      this.slots[slot] = e.sample;
+      this.sizes[slot] = e.size;
+      this.end = e.seq + 1;
     }
   }
 
   /** Entries first..last were deleted from the store. */
   removedRange(first: number, last: number): void {
-    if (last - first + 1 <= this.entries.size) {
-      for (let s = Math.max(first, this.from); s <= last; s++) this.entries.delete(s);
-    } else {
-      for (const seq of this.entries.keys()) if (seq >= first && seq <= last) this.entries.delete(seq);
-    }
+    const to = Math.min(last, this.end - 1);
+    for (let s = Math.max(first, this.end - this.max, 0); s <= to; s++) this.slots[s % this.max] = undefined;
   }
 
   removed(seqs: readonly number[]): void {
-    for (const s of seqs) this.entries.delete(s);
+    for (const s of seqs) if (s >= this.end - this.max && s >= 0 && s < this.end) this.slots[s % this.max] = undefined;
   }
 
   /** Up to `max` entries with seq > `after`, ascending, or undefined when memory cannot tell. */
   readAfter(after: number, max: number): StoredEntry[] | undefined {
     if (after + 1 < this.from) return undefined;
     const out: StoredEntry[] = [];
-    for (const e of this.entries.values()) {
-      if (e.seq <= after) continue;
-      out.push(e);
-      if (out.length >= max) break;
+    // Below the window every seq is known to hold nothing (see the invariant).
+    for (let s = Math.max(after + 1, this.end - this.max, 0); s < this.end && out.length < max; s++) {
+      const sample = this.slots[s % this.max];
+      if (sample !== undefined) out.push({ seq: s, sample, size: this.sizes[s % this.max] ?? 0 });
     }
     return out;
   }
