@@ -17,7 +17,7 @@ test('queue keys: s! + 16 lower-case hex digits, round trip, and key order is se
 });
 
 test('queue commit: a batch handed back with its items out of order (and repeated) removes each sample once', async () => {
-  const q = new MemoryQueue({ maxBytes: 1 << 20, maxAgeMs: 0, overflow: 'drop-oldest' });
+  const q = new MemoryQueue({ maxBytes: 1 << 20, maxAgeMs: 0, overflow: 'drop-oldest', sync: false });
   await q.start();
   await q.append(Array.from({ length: 6 }, (_, i) => ({ device: 'd', point: `p${i}`, ts: 1, value: i, quality: 'good' as const })));
   const batch = await q.begin(6);
