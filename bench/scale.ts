@@ -41,12 +41,13 @@ export interface Build {
   readonly dist: string;
 }
 
-/** The node flags the Dockerfile sets (NODE_OPTIONS). */
-const IMAGE_NODE_FLAGS = ['--max-semi-space-size=4'];
+/** The node flags (NODE_OPTIONS) and environment the Dockerfile sets. */
+const IMAGE_NODE_FLAGS = ['--max-semi-space-size=8'];
+const IMAGE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
 export const CURRENT: Build = { label: 'this build', dist: path.join(ROOT, 'dist') };
 
-export async function measure(devices: number, pointsPerDevice: number, warmS: number, measureS: number, overrides: Record<string, unknown> = {}, nodeArgs: string[] = [], build: Build = CURRENT): Promise<BenchResult> {
+export async function measure(devices: number, pointsPerDevice: number, warmS: number, measureS: number, overrides: Record<string, unknown> = {}, nodeArgs: string[] = [], build: Build = CURRENT, env: Readonly<Record<string, string>> = {}): Promise<BenchResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edgeway-scale-'));
   const model = syntheticModel(pointsPerDevice, 1000);
   await mkdir(path.join(dir, 'adapters', 'bench'), { recursive: true });
@@ -75,7 +76,7 @@ export async function measure(devices: number, pointsPerDevice: number, warmS: n
   };
   const file = path.join(dir, 'site.yaml');
   await writeFile(file, stringify(site));
-  const child = spawn(process.execPath, [...nodeArgs, path.join(build.dist, 'main.js'), 'run', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, path.join(build.dist, 'main.js'), 'run', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
   try {
     const pid = child.pid ?? 0;
     await sleep(warmS * 1000);
@@ -89,7 +90,8 @@ export async function measure(devices: number, pointsPerDevice: number, warmS: n
     const cpu = (await cpuTicks(pid)) - t0;
     const share = cpu / TICKS_PER_S / measureS;
     const rate = (delivered - delivered0) / measureS;
-    const flags = nodeArgs.length > 0 ? ` [${nodeArgs.join(' ')}]` : '';
+    const settings = [...nodeArgs, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+    const flags = settings.length > 0 ? ` [${settings.join(' ')}]` : '';
     return { name: `scale ${devices * pointsPerDevice} points at 1 s (${devices} devices x ${pointsPerDevice}), gateway process, ${build.label}${flags}`, figures: { 'CPU % of one core': (share * 100).toFixed(1), 'peak RSS MB': peak.toFixed(0), 'samples/s at the cloud': rate.toFixed(0) } };
   } finally {
     child.kill('SIGTERM');
@@ -110,8 +112,8 @@ export async function scale(): Promise<BenchResult[]> {
   const builds: Build[] = base ? [{ label: `baseline ${base}`, dist: path.join(path.resolve(base), 'dist') }, CURRENT] : [CURRENT];
   const results: BenchResult[] = [];
   // This build also as the container image runs it (NODE_OPTIONS in the Dockerfile).
-  const runs: [Build, string[]][] = [...builds.map((b): [Build, string[]] => [b, []]), [CURRENT, IMAGE_NODE_FLAGS]];
-  for (const [build, flags] of runs) results.push(await measure(50, 200, 8, 20, {}, flags, build));
-  for (const [build, flags] of runs) results.push(await measure(100, 1000, 10, 15, {}, flags, build));
+  const runs: [Build, string[], Readonly<Record<string, string>>][] = [...builds.map((b): [Build, string[], Record<string, string>] => [b, [], {}]), [CURRENT, IMAGE_NODE_FLAGS, IMAGE_ENV]];
+  for (const [build, flags, env] of runs) results.push(await measure(50, 200, 8, 20, {}, flags, build, env));
+  for (const [build, flags, env] of runs) results.push(await measure(100, 1000, 10, 15, {}, flags, build, env));
   return results;
 }

@@ -138,10 +138,13 @@ interface TransactionsInternals {
  * At 100 devices that was ~20 MB of old responses. A job has the client to itself, so once it
  * ended nothing is in flight and every entry can go; a late answer to a timed-out request then
  * finds no transaction, which modbus-serial ignores (as it ignores one for a timed-out entry).
+ * modbus-serial reads the table through the client at every access (and replaces it itself on
+ * close), so a fresh empty object is the cheapest way to drop them (deleting keys one by one turned
+ * the object into a dictionary at every job).
  */
 function forgetSettled(client: ModbusClient): void {
-  const transactions = (client as unknown as TransactionsInternals)._transactions;
-  if (transactions) for (const id of Object.keys(transactions)) delete transactions[id];
+  const internals = client as unknown as TransactionsInternals;
+  if (internals._transactions !== undefined) internals._transactions = {};
 }
 
 function discardStale(client: ModbusClient): void {

@@ -35,6 +35,8 @@ export interface ModbusSessionOptions {
 export class ModbusSession implements Session<ModbusAddress>, RawReader {
   /** Per point list: the read plan, adapted after exception 02 splits (remembered for later cycles). */
   private readonly plans = new WeakMap<readonly BoundPoint<ModbusAddress>[], ReadRequest[]>();
+  /** Per point list: each point's position by name, so a cycle files results without a Map of its own. */
+  private readonly positions = new WeakMap<readonly BoundPoint<ModbusAddress>[], ReadonlyMap<string, number>>();
   private closed = false;
 
   constructor(
@@ -60,22 +62,36 @@ export class ModbusSession implements Session<ModbusAddress>, RawReader {
   }
 
   async read(points: readonly BoundPoint<ModbusAddress>[], signal: AbortSignal): Promise<ReadResult[]> {
-    const byName = new Map<string, ReadResult>();
+    const position = this.positionsOf(points);
+    const filed = new Array<ReadResult | undefined>(points.length);
+    const file = (r: ReadResult) => {
+      const at = position.get(r.point);
+      if (at !== undefined) filed[at] = r;
+    };
     let failure: MappedError | undefined;
     const plan = this.planFor(points);
     for (const request of [...plan]) {
       if (failure === undefined && signal.aborted) failure = { code: ERROR_CODES.DEVICE_TIMEOUT, message: 'poll cycle aborted', fatal: false };
       if (failure !== undefined || !this.isOpen()) {
         const f = failure ?? { code: ERROR_CODES.DEVICE_DISCONNECTED, message: 'connection closed', fatal: true };
-        for (const p of request.points) byName.set(p.name, { point: p.name, ok: false, code: f.code, message: f.message });
+        for (const p of request.points) file({ point: p.name, ok: false, code: f.code, message: f.message });
         continue;
       }
       const outcome = await this.executeAdaptive(request, plan);
-      for (const r of outcome.results) byName.set(r.point, r);
+      for (const r of outcome.results) file(r);
       // A fatal error or a timeout ends the cycle: the device costs the bus at most one timeout.
       if (outcome.error?.fatal || outcome.error?.code === ERROR_CODES.DEVICE_TIMEOUT) failure = outcome.error;
     }
-    return points.map((p) => byName.get(p.name) ?? { point: p.name, ok: false, code: ERROR_CODES.INTERNAL, message: 'point missing from read plan' });
+    return points.map((p, i) => filed[i] ?? { point: p.name, ok: false, code: ERROR_CODES.INTERNAL, message: 'point missing from read plan' });
+  }
+
+  private positionsOf(points: readonly BoundPoint<ModbusAddress>[]): ReadonlyMap<string, number> {
+    let position = this.positions.get(points);
+    if (!position) {
+      position = new Map(points.map((p, i) => [p.name, i]));
+      this.positions.set(points, position);
+    }
+    return position;
   }
 
   private planFor(points: readonly BoundPoint<ModbusAddress>[]): ReadRequest[] {
