@@ -25,10 +25,10 @@ LABEL org.opencontainers.image.title="edgeway" \
       org.opencontainers.image.licenses="Apache-2.0"
 RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
-# An 8 MB semi-space (V8's default grows to 16 MB) and two malloc arenas (glibc makes up to 8 per
-# core, one per busy thread: LevelDB, libuv pool, GC helpers): lower RSS under load at no measurable
-# CPU cost (docs/operations.md, Memory; `npm run bench -- scale`).
-ENV NODE_OPTIONS=--max-semi-space-size=8 \
+# A 4 MB semi-space (V8's default grows to 16 MB) and two malloc arenas (glibc makes up to 8 per
+# core, one per busy thread: LevelDB, libuv pool, GC helpers): lower RSS under load for about a
+# percent of a core (docs/operations.md, Memory; `npm run bench -- scale`).
+ENV NODE_OPTIONS=--max-semi-space-size=4 \
     MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

@@ -42,7 +42,7 @@ export interface Build {
 }
 
 /** The node flags (NODE_OPTIONS) and environment the Dockerfile sets. */
-const IMAGE_NODE_FLAGS = ['--max-semi-space-size=8'];
+const IMAGE_NODE_FLAGS = ['--max-semi-space-size=4'];
 const IMAGE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
 export const CURRENT: Build = { label: 'this build', dist: path.join(ROOT, 'dist') };

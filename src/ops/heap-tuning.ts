@@ -7,7 +7,7 @@
  *
  * `--heap-growing-percent` is read by V8 at every collection, so it can be set here at run time
  * (and it is not allowed in NODE_OPTIONS). The young generation cannot be resized once the process
- * runs; `--max-semi-space-size=8` in NODE_OPTIONS (set in the container image) trims it further.
+ * runs; `--max-semi-space-size=4` in NODE_OPTIONS (set in the container image) trims it further.
  */
 import v8 from 'node:v8';
 
