@@ -42,6 +42,7 @@ import { CloudCommands, type CloudCommandStats } from './commands/cloud-commands
 import { gatewayTarget } from './commands/gateway-target.js';
 import type { LogQuery, LogRing } from './ops/log-ring.js';
 import { effectiveConfig, type EffectiveConfig } from './ops/effective-config.js';
+import { opsSnapshot, summaryLine } from './ops/snapshot.js';
 import { statusReport, type StatusReport } from './ops/status-report.js';
 import type { RawReadRequest, RawReadResult } from './southbound/modbus/raw-read.js';
 
@@ -345,23 +346,19 @@ export class Gateway implements OpsSource, Reconfigurable {
     const queue = this.queue;
     const link = this.link;
     if (!queue || !link) throw new Error('gateway not started');
-    return {
+    const broker = this.broker;
+    return opsSnapshot({
       gateway: this.site.config.gateway.id,
-      devices: this.devices.runners().map((r) => {
-        const s = r.stats();
-        return { id: r.id, state: s.state, samples: s.samples, cycles: s.cycles, failedCycles: s.failedCycles, ...(s.lastError ? { lastError: s.lastError } : {}) };
-      }),
+      runners: this.devices.runners().map((r) => ({ id: r.id, stats: r.stats() })),
       samplesPerSecond: this.samples.perSecond(),
       queue: queue.stats(),
       cloud: link.stats(),
       appendFailures: this.samples.appendFailures,
-      ...(this.broker ? { broker: { clients: this.broker.clients, messagesIn: this.broker.messagesIn, denials: this.broker.denials, limitDisconnects: this.broker.limitDisconnects } } : {}),
+      ...(broker ? { broker: { clients: broker.clients, messagesIn: broker.messagesIn, denials: broker.denials, limitDisconnects: broker.limitDisconnects } } : {}),
       ...(this.cloudCommands ? { commands: this.cloudCommands.stats() } : {}),
-      ...(this.mqttDevices ? { mqttDevices: this.mqttDeviceStats().map((d) => ({
-        id: d.id, messages: d.messages, samples: d.samples, rejected: d.rejected,
-        ...(d.lastMessageAt === undefined ? {} : { silentForS: Math.max(0, (Date.now() - d.lastMessageAt) / 1000) }),
-      })) } : {}),
-    };
+      ...(this.mqttDevices ? { mqttDevices: this.mqttDeviceStats() } : {}),
+      now: Date.now(),
+    });
   }
 
   /** Ready = config loaded, queue open, embedded broker listening (when enabled), devices polling. */
@@ -390,9 +387,7 @@ export class Gateway implements OpsSource, Reconfigurable {
 
   /** One line for people: devices up, samples/s, queued, delivered, cloud link state. */
   summary(): string {
-    const s = this.status();
-    const up = s.devices.filter((d) => d.state === 'up').length;
-    return `devices up ${up}/${s.devices.length} | ${s.samplesPerSecond.toFixed(1)} samples/s | queued ${s.queue.depth} | delivered ${s.queue.delivered} | cloud ${s.cloud.state}`;
+    return summaryLine(this.status());
   }
 
   /**
