@@ -19,6 +19,7 @@ import { LocalCommands, unknownPoint, type LocalCommandStats } from './broker/lo
 import { localTopics } from './broker/topic-map.js';
 import { MqttDeviceBridge, type MqttDeviceStats } from './southbound/mqtt-device/bridge.js';
 import { ERROR_CODES, errorMessage, GatewayError, isGatewayError } from './errors.js';
+import { copySample } from './model/latest-sample.js';
 import type { Sample } from './model/sample.js';
 import { CloudLink } from './northbound/cloud-link.js';
 import { SamplePath } from './pipeline/sample-path.js';
@@ -299,7 +300,7 @@ export class Gateway implements OpsSource, Reconfigurable {
   /** Sends the latest value of every point again, stamped now, past the deadband: the "snapshot" action. */
   snapshot(): number {
     const now = Date.now();
-    const samples = [...this.samples.latest().values()].flatMap((points) => [...points.values()].map((s) => ({ ...s, ts: now })));
+    const samples = [...this.samples.latest().values()].flatMap((points) => [...points.values()].map((s) => ({ ...copySample(s), ts: now })));
     void this.samples.inject(samples);
     return samples.length;
   }
@@ -326,7 +327,7 @@ export class Gateway implements OpsSource, Reconfigurable {
     if (!device.model.points.some((p) => p.name === pointName)) throw unknownPoint(deviceId, pointName);
     const last = this.samples.latest().get(deviceId)?.get(pointName);
     if (!last) throw new GatewayError(ERROR_CODES.DEVICE_DISCONNECTED, `${deviceId} has not published ${pointName} yet`, { retryable: true });
-    return last;
+    return copySample(last); // the cache entry changes with the next message
   }
 
   /** Messages, samples and rejected messages (by cause) of each MQTT-native device. */

@@ -1,9 +1,11 @@
 /**
  * The per-sample half of the latest values on the embedded broker (see latest-values.ts): one
  * retained QoS 0 publish per accepted sample. It runs for every sample of every poll, so each point
- * has one object, made once, holding its topic, unit and latest sample; a publish hands that object
+ * has one object, made once, holding its topic, unit and latest sample (updated in place, so no
+ * sample of a poll is kept until the next one); a publish hands that object
  * over (its JSON payload is built only when someone reads it) and costs no promise.
  */
+import { LatestSample } from '../model/latest-sample.js';
 import type { Sample } from '../model/sample.js';
 import type { LazyPayload } from './volatile-retained.js';
 import { latestValuePayload, latestValueTopic } from './latest-values.js';
@@ -19,7 +21,7 @@ export interface LatestPublisherOptions {
 
 /** One point's latest value: replaced in place at every sample, read as JSON on demand. */
 class PointTarget implements LazyPayload {
-  constructor(readonly topic: string, private readonly unit: string | undefined, public sample: Sample) {}
+  constructor(readonly topic: string, private readonly unit: string | undefined, readonly sample: LatestSample) {}
 
   payload(): string {
     return latestValuePayload(this.sample, this.unit);
@@ -35,7 +37,7 @@ export class LatestValuePublisher {
     const { publish, onError } = this.opts;
     for (const s of samples) {
       const target = this.target(s);
-      target.sample = s;
+      target.sample.update(s);
       publish(target.topic, target, onError);
     }
   }
@@ -50,7 +52,7 @@ export class LatestValuePublisher {
     let target = points.get(point);
     if (!target) {
       const { topicPrefix, gatewayId, unitOf } = this.opts;
-      target = new PointTarget(latestValueTopic(topicPrefix, gatewayId, device, point), unitOf(device, point), sample);
+      target = new PointTarget(latestValueTopic(topicPrefix, gatewayId, device, point), unitOf(device, point), new LatestSample(sample));
       points.set(point, target);
     }
     return target;

@@ -64,7 +64,16 @@ export type BatchPayload = z.output<typeof batchPayloadSchema>;
 
 /** Encodes queued samples as one v1 batch message. Only the documented fields are written. */
 export function encodeBatch(gatewayId: string, samples: readonly QueuedSample[], compression: Compression = 'none'): Buffer {
-  const payload: BatchPayload = { v: PAYLOAD_VERSION, gateway: gatewayId, samples: samples.map(toPayloadSample) };
+  return encodeQueuedBatch(gatewayId, samples.map(toPayloadSample), compression);
+}
+
+/**
+ * `encodeBatch` for samples the queue made (codec.ts `withSeq`, which every queue sample comes
+ * from): they hold exactly the v1 fields in v1 order, so they are written as they are, without a
+ * copy per sample (the cloud link encodes every sample once).
+ */
+export function encodeQueuedBatch(gatewayId: string, samples: readonly QueuedSample[], compression: Compression = 'none'): Buffer {
+  const payload = { v: PAYLOAD_VERSION, gateway: gatewayId, samples };
   const json = Buffer.from(JSON.stringify(payload), 'utf8');
   return compression === 'deflate' ? deflateSync(json) : json;
 }

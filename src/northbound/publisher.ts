@@ -10,7 +10,7 @@
 import type { QueuedSample } from '../model/sample.js';
 import type { LinkChannel, PublishProperties } from './connection.js';
 import type { LinkError } from './link-errors.js';
-import { CONTENT_TYPES, encodeBatch, type Compression } from './payload.js';
+import { CONTENT_TYPES, encodeQueuedBatch, type Compression } from './payload.js';
 import { RefusalTracker } from './refusals.js';
 
 export interface PublisherOptions {
@@ -60,7 +60,7 @@ export class BatchPublisher {
 
   /** Resolves when every message of the batch is acknowledged; rejects as `channel.publish` does. */
   publish(channel: LinkChannel, items: readonly QueuedSample[]): Promise<unknown> {
-    const payload = encodeBatch(this.opts.gatewayId, items, this.opts.compression);
+    const payload = encodeQueuedBatch(this.opts.gatewayId, items, this.opts.compression);
     const limit = channel.maxPacketSize;
     if (limit !== undefined && items.length > 1 && payload.length + this.opts.dataTopic.length + PUBLISH_OVERHEAD > limit) {
       const half = Math.ceil(items.length / 2);

@@ -76,8 +76,11 @@ function decodeValue(v: unknown): Value {
   throw new CodecError('sample value has an unknown form');
 }
 
-/** The sample with its sequence number, carrying only Sample's own fields. */
+/**
+ * The sample with its sequence number, carrying only Sample's own fields, in the order of the cloud
+ * payload's samples (northbound/payload.ts writes these objects as they are).
+ */
 export function withSeq(s: Sample, seq: number): QueuedSample {
-  const base = { device: s.device, point: s.point, ts: s.ts, value: s.value, quality: s.quality, seq };
+  const base = { seq, device: s.device, point: s.point, ts: s.ts, value: s.value, quality: s.quality };
   return s.code === undefined ? base : { ...base, code: s.code };
 }

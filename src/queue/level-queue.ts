@@ -8,11 +8,16 @@ import { Level } from 'level';
 import { isGatewayError } from '../errors.js';
 import { CodecError, FIRST_KEY, LAST_KEY, META_CHECKPOINT_KEY, META_SEQ_KEY, decodeSample, entrySize, keySeq, seqKey, withSeq } from './codec.js';
 import { corruptError, ioError, openError } from './level-errors.js';
-import type { NewEntry, QueueStore, Recovered, StoredEntry } from './store.js';
+import type { QueueStore, Recovered, StoredEntry } from './store.js';
 import { StoreQueue, type StoreQueueOptions } from './store-queue.js';
 import { TailCache } from './tail-cache.js';
 
 type Db = Level<string, string>;
+
+/** classic-level's chained batch, below abstract-level's checks: key and value go to the native batch. */
+interface RawPut {
+  _put(key: string, value: string): void;
+}
 
 /** Entries per nextv call while recovering; and the iterator's read-ahead budget. */
 const RECOVER_CHUNK = 1000;
@@ -45,21 +50,30 @@ export class LevelStore implements QueueStore {
   }
 
   /**
-   * A chained batch: each put goes straight to the native batch, with no operation object per
-   * sample (about a third less CPU per sample than an array batch; this runs for every sample).
+   * A chained batch, filled through the store's own `_put` (abstract-level's interface for its
+   * implementations): the public `put` validates, runs hooks and builds an operation object per
+   * call, about 120 bytes of garbage per sample here, for keys and values that are plain strings we
+   * made. The sequence mark goes through the public `put`, so the batch counts as non-empty and is
+   * written. The batch is filled before this returns: nothing holds `values` while the write runs.
    */
-  async append(entries: readonly NewEntry[], lastSeq: number, sync: boolean): Promise<void> {
-    await this.io('append', async (db) => {
-      const batch = db.batch();
-      try {
-        for (const e of entries) batch.put(seqKey(e.seq), e.encoded);
-        batch.put(META_SEQ_KEY, String(lastSeq));
-      } catch (err) {
-        await batch.close();
-        throw err;
-      }
-      await batch.write({ sync });
-    });
+  append(entries: readonly StoredEntry[], values: readonly string[], lastSeq: number, sync: boolean): Promise<void> {
+    const db = this.db;
+    if (db === null) return Promise.reject(ioError(this.path, 'append', new Error('database is not open')));
+    const batch = db.batch();
+    try {
+      const raw = batch as unknown as Partial<RawPut>;
+      const put = typeof raw._put === 'function' ? raw._put.bind(batch) : (k: string, v: string) => void batch.put(k, v);
+      for (let i = 0; i < entries.length; i++) put(seqKey((entries[i] as StoredEntry).seq), values[i] as string);
+      batch.put(META_SEQ_KEY, String(lastSeq));
+    } catch (err) {
+      const failure = this.failed('append', err);
+      return batch.close().catch(() => undefined).then(() => Promise.reject(failure));
+    }
+    return this.written(entries, batch.write({ sync }));
+  }
+
+  private async written(entries: readonly StoredEntry[], write: Promise<void>): Promise<void> {
+    await this.io('append', () => write);
     this.tail.added(entries);
   }
 
@@ -180,9 +194,13 @@ export class LevelStore implements QueueStore {
     try {
       return await task(this.db);
     } catch (err) {
-      this.tail.disable(); // a failed write or delete may or may not have reached the disk
-      throw isGatewayError(err) ? err : ioError(this.path, operation, err);
+      throw this.failed(operation, err);
     }
+  }
+
+  private failed(operation: string, err: unknown): Error {
+    this.tail.disable(); // a failed write or delete may or may not have reached the disk
+    return isGatewayError(err) ? err : ioError(this.path, operation, err);
   }
 }
 

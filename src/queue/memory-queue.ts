@@ -3,7 +3,7 @@
  * Contents live as long as the object (they survive stop/start, not the process). Used by tests and
  * as the reference; sizes use the level encoding, so byte budgets behave identically.
  */
-import type { NewEntry, QueueStore, Recovered, StoredEntry } from './store.js';
+import type { QueueStore, Recovered, StoredEntry } from './store.js';
 import { StoreQueue, type StoreQueueOptions } from './store-queue.js';
 
 export class MemoryStore implements QueueStore {
@@ -17,8 +17,8 @@ export class MemoryStore implements QueueStore {
     return { depth: this.entries.length, bytes, head: this.entries[0] ?? null, lastSeq: this.lastSeq };
   }
 
-  async append(entries: readonly NewEntry[], lastSeq: number): Promise<void> {
-    for (const { seq, sample, size } of entries) this.entries.push({ seq, sample, size });
+  async append(entries: readonly StoredEntry[], _values: readonly string[], lastSeq: number): Promise<void> {
+    this.entries.push(...entries);
     this.lastSeq = lastSeq;
   }
 

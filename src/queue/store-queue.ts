@@ -31,9 +31,10 @@
  */
 import { ERROR_CODES, GatewayError, isGatewayError } from '../errors.js';
 import type { QueuedSample, Sample } from '../model/sample.js';
-import { fittingPrefix, newEntry, sizeOf, takeWhile, type Doom } from './entries.js';
+import { encodeEntries, fittingPrefix, sizeOf, takeWhile, type Doom, type Encoded } from './entries.js';
 import { Mutex } from '../util/mutex.js';
-import type { NewEntry, QueueStore, Recovered, StoredEntry } from './store.js';
+import { SeqSizes } from './seq-sizes.js';
+import type { QueueStore, Recovered, StoredEntry } from './store.js';
 import type { Batch, DropReason, DurableQueue, QueueOptions, QueueStats } from './types.js';
 
 /** Entries read per step when dropping from the head. */
@@ -61,7 +62,7 @@ export class StoreQueue implements DurableQueue {
   /** Open batches: id -> seq of their first sample. */
   private readonly openBatches = new Map<number, number>();
   /** Samples handed out since start and still stored: seq -> size. Bounded by the in-flight window. */
-  private readonly handed = new Map<number, number>();
+  private readonly handed = new SeqSizes();
   private added = 0;
   private delivered = 0;
   private dropped: Record<DropReason, number> = zeroDrops();
@@ -195,10 +196,11 @@ export class StoreQueue implements DurableQueue {
   private async appendLocked(samples: readonly Sample[]): Promise<QueuedSample[]> {
     if (samples.length === 0) return [];
     await this.expireHead(this.now());
-    const entries = await this.makeRoom(samples.map((s, i) => newEntry(s, this.nextSeq + i)));
+    const fresh = encodeEntries(samples, this.nextSeq);
+    const entries = await this.makeRoom(fresh.entries);
     const last = entries.at(-1);
     if (last === undefined) return [];
-    await this.store.append(entries, last.seq, this.opts.sync);
+    await this.write(fresh, entries, last.seq);
     this.nextSeq = last.seq + 1;
     this.depth += entries.length;
     this.bytes += sizeOf(entries);
@@ -207,8 +209,19 @@ export class StoreQueue implements DurableQueue {
     return entries.map((e) => e.sample);
   }
 
+  /**
+   * Hands the encoded values to the store and lets go of them before the write completes. Not
+   * async on purpose: an async function keeps every local alive across its awaits, and these
+   * strings, kept through a disk write during a poll burst, would survive into the old generation.
+   */
+  private write(fresh: Encoded, entries: readonly StoredEntry[], lastSeq: number): Promise<void> {
+    const values = fresh.values.length === entries.length ? fresh.values : fresh.values.slice(0, entries.length);
+    fresh.values = [];
+    return this.store.append(entries, values, lastSeq, this.opts.sync);
+  }
+
   /** Applies the overflow policy; returns the entries to write. */
-  private async makeRoom(entries: NewEntry[]): Promise<NewEntry[]> {
+  private async makeRoom(entries: StoredEntry[]): Promise<StoredEntry[]> {
     const { maxBytes, overflow } = this.opts;
     const incoming = sizeOf(entries);
     if (this.bytes + incoming <= maxBytes) return entries;
@@ -260,15 +273,17 @@ export class StoreQueue implements DurableQueue {
   private async take(from: number, bound: number, max: number): Promise<{ items: StoredEntry[]; after: number }> {
     const now = this.now();
     await this.expireHead(now);
-    const items: StoredEntry[] = [];
+    let items: StoredEntry[] = [];
     let after = from;
     while (items.length < max) {
       const want = max - items.length;
       const read = await this.store.readAfter(after, want);
-      const chunk = read.filter((e) => e.seq < bound);
+      const chunk = (read.at(-1)?.seq ?? 0) < bound ? read : read.filter((e) => e.seq < bound);
       const last = chunk.at(-1);
       if (last === undefined) break;
-      items.push(...(await this.withoutExpired(chunk, now)));
+      const fresh = await this.withoutExpired(chunk, now);
+      if (items.length === 0) items = fresh;
+      else items.push(...fresh);
       after = last.seq;
       if (read.length < want || chunk.length < read.length) break;
     }
@@ -301,10 +316,7 @@ export class StoreQueue implements DurableQueue {
       // A run of consecutive seqs holds no other key: a range delete is exact (and faster on level).
       if (last - first + 1 === seqs.length) await this.store.removeRange(first, last);
       else await this.store.removeSeqs(seqs);
-      for (const s of seqs) {
-        this.bytes -= this.handed.get(s) ?? 0;
-        this.handed.delete(s);
-      }
+      for (const s of seqs) this.bytes -= this.handed.delete(s) ?? 0;
       this.depth -= seqs.length;
       this.delivered += seqs.length;
       await this.refreshHeadIfRemoved(seqs);

@@ -13,11 +13,6 @@ export interface StoredEntry {
   readonly size: number;
 }
 
-/** An entry about to be written, with its encoded value. */
-export interface NewEntry extends StoredEntry {
-  readonly encoded: string;
-}
-
 /** What `open` finds in the store. */
 export interface Recovered {
   readonly depth: number;
@@ -31,8 +26,12 @@ export interface Recovered {
 /** Failures are thrown as GatewayError (QUEUE_IO, QUEUE_CORRUPT, ...); a failed call changed nothing it reports. */
 export interface QueueStore {
   open(): Promise<Recovered>;
-  /** Writes `entries` (ascending seq) and records `lastSeq` as the high-water mark, atomically. */
-  append(entries: readonly NewEntry[], lastSeq: number, sync: boolean): Promise<void>;
+  /**
+   * Writes `entries` (ascending seq) with their encoded values (`values[i]` is that of `entries[i]`,
+   * see codec.ts) and records `lastSeq` as the high-water mark, atomically. A store takes what it
+   * needs of `values` before it returns and keeps no reference to them while the write runs.
+   */
+  append(entries: readonly StoredEntry[], values: readonly string[], lastSeq: number, sync: boolean): Promise<void>;
   /** Up to `max` entries with seq > `after`, ascending. */
   readAfter(after: number, max: number): Promise<StoredEntry[]>;
   /** Deletes every entry with first <= seq <= last (the caller means all of them). */

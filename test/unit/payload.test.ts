@@ -2,8 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_CODES, isGatewayError } from '../../src/errors.js';
 import type { QueuedSample } from '../../src/model/sample.js';
+import { withSeq } from '../../src/queue/codec.js';
 import { deflateSync } from 'node:zlib';
-import { MAX_INFLATED_BYTES, PAYLOAD_VERSION, batchPayloadSchema, decodeBatch, encodeBatch, payloadEncoding } from '../../src/northbound/payload.js';
+import { MAX_INFLATED_BYTES, PAYLOAD_VERSION, batchPayloadSchema, decodeBatch, encodeBatch, encodeQueuedBatch, payloadEncoding } from '../../src/northbound/payload.js';
 
 const samples: QueuedSample[] = [
   { seq: 1, device: 'agv-01', point: 'battery_pct', ts: 1_764_000_000_000, value: 87.5, quality: 'good' },
@@ -51,6 +52,13 @@ describe('encodeBatch / decodeBatch', () => {
   it('writes only the documented fields of a sample', () => {
     const extra = { ...samples[0], secret: 'x', internal: 42 } as QueuedSample;
     assert.doesNotMatch(encodeBatch('gw-1', [extra]).toString('utf8'), /secret|internal/);
+  });
+
+  it('the queue\'s own samples (withSeq) are written as they are, to the very same bytes', () => {
+    const fromQueue = samples.map((s) => withSeq({ ...s, extra: 'not a v1 field' } as QueuedSample, s.seq));
+    for (const compression of ['none', 'deflate'] as const) {
+      assert.deepEqual(encodeQueuedBatch('gw-1', fromQueue, compression), encodeBatch('gw-1', samples, compression), compression);
+    }
   });
 
   it('encodes an empty batch and decodes it', () => {

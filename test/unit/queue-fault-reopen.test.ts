@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { ERROR_CODES, GatewayError } from '../../src/errors.js';
 import type { Sample } from '../../src/model/sample.js';
 import { MemoryStore } from '../../src/queue/memory-queue.js';
-import type { NewEntry } from '../../src/queue/store.js';
+import type { StoredEntry } from '../../src/queue/store.js';
 import { StoreQueue } from '../../src/queue/store-queue.js';
 
 /** Memory store whose appends fail while `full`; counts opens and closes. */
@@ -21,9 +21,9 @@ class FlakyStore extends MemoryStore {
     if (this.full) throw new GatewayError(ERROR_CODES.QUEUE_IO, 'No space left on device', { retryable: true });
     return super.open();
   }
-  override async append(entries: readonly NewEntry[], lastSeq: number): Promise<void> {
+  override async append(entries: readonly StoredEntry[], values: readonly string[], lastSeq: number): Promise<void> {
     if (this.full) throw new GatewayError(ERROR_CODES.QUEUE_IO, 'No space left on device', { retryable: true });
-    return super.append(entries, lastSeq);
+    return super.append(entries, values, lastSeq);
   }
 }
 
