@@ -102,18 +102,44 @@ export async function measure(devices: number, pointsPerDevice: number, warmS: n
   }
 }
 
+/** The median of the figure `key` over `runs` (numbers printed with one decimal or none). */
+function median(runs: readonly BenchResult[], key: string): string {
+  const values = runs.map((r) => Number(r.figures[key])).sort((a, b) => a - b);
+  const mid = values.length >> 1;
+  const m = values.length % 2 === 1 ? (values[mid] ?? 0) : ((values[mid - 1] ?? 0) + (values[mid] ?? 0)) / 2;
+  return key.startsWith('CPU') ? m.toFixed(1) : m.toFixed(0);
+}
+
 /**
  * With SCALE_BASELINE=<dir> (a checkout of an earlier commit, built: <dir>/dist/main.js), each
  * load is measured on the baseline and then on this build in the same run, one after the other.
+ * SCALE_ROUNDS=n (default 1) repeats the 10,000-point runs n times, the configurations taking
+ * turns, and adds the median of each: on a shared machine one run can be off by a few points.
  */
 export async function scale(): Promise<BenchResult[]> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   const base = process.env.SCALE_BASELINE;
+  const rounds = Math.max(1, Number(process.env.SCALE_ROUNDS ?? 1) || 1);
   const builds: Build[] = base ? [{ label: `baseline ${base}`, dist: path.join(path.resolve(base), 'dist') }, CURRENT] : [CURRENT];
   const results: BenchResult[] = [];
   // This build also as the container image runs it (NODE_OPTIONS in the Dockerfile).
   const runs: [Build, string[], Readonly<Record<string, string>>][] = [...builds.map((b): [Build, string[], Record<string, string>] => [b, [], {}]), [CURRENT, IMAGE_NODE_FLAGS, IMAGE_ENV]];
-  for (const [build, flags, env] of runs) results.push(await measure(50, 200, 8, 20, {}, flags, build, env));
+  const small = runs.map((): BenchResult[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, [build, flags, env]] of runs.entries()) {
+      const r = await measure(50, 200, 8, 20, {}, flags, build, env);
+      small[i]?.push(r);
+      results.push(rounds > 1 ? { ...r, name: `${r.name}, round ${round + 1}` } : r);
+    }
+  }
+  if (rounds > 1) {
+    for (const each of small) {
+      const first = each[0];
+      if (first === undefined) continue;
+      const figures = Object.fromEntries(Object.keys(first.figures).map((k) => [k, median(each, k)]));
+      results.push({ name: `${first.name}: median of ${rounds} rounds`, figures });
+    }
+  }
   for (const [build, flags, env] of runs) results.push(await measure(100, 1000, 10, 15, {}, flags, build, env));
   return results;
 }
