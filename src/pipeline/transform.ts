@@ -9,39 +9,50 @@ import type { Sample, Value } from '../model/sample.js';
 import type { RawValue, ReadResult } from '../southbound/types.js';
 
 type PointShape = Pick<ModbusPoint, 'scale' | 'offset' | 'address' | 'enum'>;
-type Converter = (raw: RawValue) => Value;
+export type Converter = (raw: RawValue) => Value;
 
 const converters = new WeakMap<PointShape, Converter>();
 
 export function toSample(device: string, point: ModbusPoint, result: ReadResult, ts: number): Sample {
-  if (!result.ok) return { device, point: point.name, ts, value: null, quality: 'bad', code: result.code };
-  return { device, point: point.name, ts, value: engineering(point, result.value), quality: 'good' };
+  return toSampleWith(device, point.name, converterOf(point), result, ts);
+}
+
+/** `toSample` with the point's converter at hand (a poll cycle looks them up once, not per sample). */
+export function toSampleWith(device: string, point: string, convert: Converter, result: ReadResult, ts: number): Sample {
+  if (!result.ok) return { device, point, ts, value: null, quality: 'bad', code: result.code };
+  return { device, point, ts, value: convert(result.value), quality: 'good' };
 }
 
 export function engineering(point: PointShape, raw: RawValue): Value {
+  return converterOf(point)(raw);
+}
+
+/** The point's raw-to-engineering conversion, made once per point. */
+export function converterOf(point: PointShape): Converter {
   let convert = converters.get(point);
   if (!convert) {
     convert = makeConverter(point);
     converters.set(point, convert);
   }
-  return convert(raw);
+  return convert;
 }
 
 function makeConverter({ scale, offset, address, enum: labels }: PointShape): Converter {
   if (labels) return (raw) => (typeof raw === 'number' || typeof raw === 'bigint' ? (labels[String(raw)] ?? String(raw)) : raw);
   const identity = scale === 1 && offset === 0;
   const decimals = decimalsOf(scale, offset);
+  const factor = 10 ** decimals;
   const float32 = address.type === 'float32';
   const float = float32 || address.type === 'float64';
   return (raw) => {
     if (typeof raw === 'boolean' || typeof raw === 'string') return raw;
     if (typeof raw === 'bigint') {
       if (identity) return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw.toString();
-      return roundTo(Number(raw) * scale + offset, decimals);
+      return Math.round((Number(raw) * scale + offset) * factor) / factor;
     }
     const base = float32 ? significant(raw, 7) : raw;
     if (identity) return base;
-    if (!float) return roundTo(base * scale + offset, decimals);
+    if (!float) return Math.round((base * scale + offset) * factor) / factor;
     return float32 ? significant(base * scale + offset, 7) : Number((base * scale + offset).toPrecision(15));
   };
 }
@@ -59,15 +70,14 @@ function places(n: number): number {
   return dot < 0 ? 0 : text.length - dot - 1;
 }
 
-function roundTo(value: number, decimals: number): number {
-  const f = 10 ** decimals;
-  return Math.round(value * f) / f;
-}
+/** 10^0 .. 10^22: the powers of ten a double holds exactly (looked up, not computed, per sample). */
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /** `value` rounded to `digits` significant digits (float32 carries about 7). */
 function significant(value: number, digits: number): number {
   if (value === 0 || !Number.isFinite(value)) return value;
   const p = digits - 1 - Math.floor(Math.log10(Math.abs(value)));
   if (p > 300 || p < -300) return Number(value.toPrecision(digits));
-  return p >= 0 ? Math.round(value * 10 ** p) / 10 ** p : Math.round(value / 10 ** -p) * 10 ** -p;
+  const f = POW10[p >= 0 ? p : -p] ?? 10 ** (p >= 0 ? p : -p);
+  return p >= 0 ? Math.round(value * f) / f : Math.round(value / f) * f;
 }

@@ -8,7 +8,7 @@ import type { ModbusDevice } from '../config/load-site.js';
 import type { ConnectionConfig } from '../config/site-schema.js';
 import { errorMessage, ERROR_CODES, GatewayError, isGatewayError } from '../errors.js';
 import type { Sample } from '../model/sample.js';
-import { toSample } from '../pipeline/transform.js';
+import { converterOf, toSample, toSampleWith, type Converter } from '../pipeline/transform.js';
 import { Ticker } from '../scheduler/ticker.js';
 import { Backoff } from '../util/backoff.js';
 import type { ModbusAddress } from './modbus/address.js';
@@ -48,6 +48,8 @@ interface Group {
   readonly intervalMs: number;
   readonly points: readonly ModbusPoint[];
   readonly bound: readonly BoundPoint<ModbusAddress>[];
+  /** Each point's raw-to-engineering conversion, by position. */
+  readonly convert: readonly Converter[];
   readonly ticker: Ticker;
   running?: Promise<void>;
   /** A tick fell due while a cycle was running. */
@@ -89,7 +91,7 @@ export class DeviceRunner {
       const points = device.model.points.filter((p) => p.group === name);
       if (points.length === 0) return [];
       const bound = points.map((p) => ({ name: p.name, address: p.address }));
-      const group: Group = { name, intervalMs, points, bound, ticker: new Ticker(intervalMs, (t) => this.tick(group, t), this.options.now) };
+      const group: Group = { name, intervalMs, points, bound, convert: points.map(converterOf), ticker: new Ticker(intervalMs, (t) => this.tick(group, t), this.options.now) };
       return [group];
     });
     this.state = 'connecting';
@@ -135,7 +137,8 @@ export class DeviceRunner {
       const results = await session.read(group.bound, this.abort.signal);
       // Time of the answer: with reads of one device serialised, per-device order is time order.
       const ts = now();
-      const samples = results.map((r, i) => toSample(this.id, group.points[i] as ModbusPoint, r, ts));
+      const { bound, convert } = group;
+      const samples = results.map((r, i) => toSampleWith(this.id, (bound[i] as BoundPoint<ModbusAddress>).name, convert[i] as Converter, r, ts));
       const failed = samples.every((s) => s.quality === 'bad');
       if (failed) this.counters.failedCycles++;
       this.noteCycle(!failed);

@@ -64,25 +64,24 @@ export class ModbusSession implements Session<ModbusAddress>, RawReader {
   async read(points: readonly BoundPoint<ModbusAddress>[], signal: AbortSignal): Promise<ReadResult[]> {
     const position = this.positionsOf(points);
     const filed = new Array<ReadResult | undefined>(points.length);
-    const file = (r: ReadResult) => {
-      const at = position.get(r.point);
-      if (at !== undefined) filed[at] = r;
-    };
     let failure: MappedError | undefined;
     const plan = this.planFor(points);
     for (const request of [...plan]) {
       if (failure === undefined && signal.aborted) failure = { code: ERROR_CODES.DEVICE_TIMEOUT, message: 'poll cycle aborted', fatal: false };
       if (failure !== undefined || !this.isOpen()) {
         const f = failure ?? { code: ERROR_CODES.DEVICE_DISCONNECTED, message: 'connection closed', fatal: true };
-        for (const p of request.points) file({ point: p.name, ok: false, code: f.code, message: f.message });
+        fileAll(filed, position, request.points.map((p): ReadResult => ({ point: p.name, ok: false, code: f.code, message: f.message })));
         continue;
       }
       const outcome = await this.executeAdaptive(request, plan);
-      for (const r of outcome.results) file(r);
+      fileAll(filed, position, outcome.results, request);
       // A fatal error or a timeout ends the cycle: the device costs the bus at most one timeout.
       if (outcome.error?.fatal || outcome.error?.code === ERROR_CODES.DEVICE_TIMEOUT) failure = outcome.error;
     }
-    return points.map((p, i) => filed[i] ?? { point: p.name, ok: false, code: ERROR_CODES.INTERNAL, message: 'point missing from read plan' });
+    for (let i = 0; i < filed.length; i++) {
+      filed[i] ??= { point: (points[i] as BoundPoint<ModbusAddress>).name, ok: false, code: ERROR_CODES.INTERNAL, message: 'point missing from read plan' };
+    }
+    return filed as ReadResult[];
   }
 
   private positionsOf(points: readonly BoundPoint<ModbusAddress>[]): ReadonlyMap<string, number> {
@@ -237,6 +236,38 @@ async function writePoint(client: ModbusClient, a: ModbusAddress, value: RawValu
   // FC6 for one register, FC16 for several (or always, for devices without FC6).
   if (words.length === 1 && !multiple) await client.writeRegister(a.register, words[0] ?? 0);
   else await client.writeRegisters(a.register, words);
+}
+
+/** Each point's position in the cycle's point list, per planned request (see fileAll). */
+const requestPositions = new WeakMap<ReadRequest, Int32Array>();
+
+/**
+ * Files results by their point's position. A request answered whole (results in the order of its
+ * points, as `execute` gives them) uses positions worked out once per request; results of a split
+ * request come by name.
+ */
+function fileAll(filed: (ReadResult | undefined)[], position: ReadonlyMap<string, number>, results: readonly ReadResult[], request?: ReadRequest): void {
+  const points = request?.points;
+  if (points !== undefined && points.length === results.length) {
+    let at = requestPositions.get(request as ReadRequest);
+    if (at === undefined) {
+      at = Int32Array.from(points, (p) => position.get(p.name) ?? -1);
+      requestPositions.set(request as ReadRequest, at);
+    }
+    let inOrder = true;
+    for (let j = 0; j < results.length && inOrder; j++) inOrder = (results[j] as ReadResult).point === (points[j] as ReadRequest['points'][number]).name;
+    if (inOrder) {
+      for (let j = 0; j < results.length; j++) {
+        const i = at[j] ?? -1;
+        if (i >= 0) filed[i] = results[j];
+      }
+      return;
+    }
+  }
+  for (const r of results) {
+    const i = position.get(r.point);
+    if (i !== undefined) filed[i] = r;
+  }
 }
 
 interface Outcome {
