@@ -2,18 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeqSizes } from '../../src/queue/seq-sizes.js';
-
-/** Small deterministic PRNG (mulberry32), so a failure repeats. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/prng.js';
 
 function assertSame(t: SeqSizes, model: Map<number, number>, probe: Iterable<number>, at: string): void {
   assert.equal(t.size, model.size, `${at}: size`);
@@ -58,7 +47,7 @@ test('seq sizes: colliding seqs (same slot modulo the capacity) survive deletes 
 
 test('seq sizes: random sets and deletes across growth and clear agree with a Map', () => {
   for (const seed of [1, 2, 3]) {
-    const next = rng(seed);
+    const next = prng(seed);
     const t = new SeqSizes();
     const model = new Map<number, number>();
     const touched = new Set<number>();
