@@ -1,72 +1,95 @@
 /**
- * On-disk format of the durable queue (shared by both implementations so byte budgets match).
+ * On-disk keys of the durable queue, and the first (JSON, one sample per key) value format, which
+ * the store still reads. The current value format, one binary run per append, is in run-codec.ts.
  *
- * Key   `s!` + sequence number as 16 lower-case hex digits: fixed width, so LevelDB's
- *       lexicographic order is sequence order. The seq lives in the key only.
- * Value JSON array `[ts, device, point, quality, value]` plus `code` when present. Numbers JSON
- *       cannot hold (NaN, ±Infinity) are written as `{"n":"NaN"}` so they come back unchanged.
- * Meta  `m!seq` = the last sequence number ever assigned (decimal), written in the same batch as
- *       each append, so sequence numbers stay monotonic after a full drain and a restart.
- * Size  of an entry = UTF-8 bytes of key + value: what `maxBytes` and `stats().bytes` count.
+ * Run key   `s!` + first seq + last seq, each as 16 lower-case hex digits: the samples first..last
+ *           of one append. Fixed width, so LevelDB's lexicographic order is seq order.
+ * Old key   `s!` + seq (16 hex digits): one sample, value JSON `[ts, device, point, quality, value]`
+ *           plus `code` when present; NaN and ±Infinity as `{"n":"NaN"}`. Written by Edgeway up to
+ *           0.x of November 2026; read as a run of one sample, so a queue directory of that version
+ *           drains without a migration step.
+ * Removed   `x!` + first seq of a run: the seqs of that run already removed (committed, dropped),
+ *           JSON `[[from, to], ...]`, while some of the run are still stored. Written in the same
+ *           batch as the change it records; the run key and its record go together.
+ * Meta      `m!seq` = the last sequence number ever assigned (decimal), written in the same batch as
+ *           each append, so sequence numbers stay monotonic after a full drain and a restart.
+ * Size      of a sample = the bytes of its record; the first sample of a run also carries the run's
+ *           key and header. What `maxBytes` and `stats().bytes` count (see run-codec.ts).
  */
 import type { QueuedSample, Sample, Value } from '../model/sample.js';
 
 const SEQ_PREFIX = 's!';
 const SEQ_DIGITS = 16;
+const REMOVED_PREFIX = 'x!';
 export const META_SEQ_KEY = 'm!seq';
 /** Depth and bytes written at a clean stop and deleted at the next open (absent after a crash). */
 export const META_CHECKPOINT_KEY = 'm!checkpoint';
-/** Bounds that enclose every sample key (and no meta key). */
+/** Lower bound (inclusive) of every sample key; SAMPLES_END is the exclusive upper bound. */
 export const FIRST_KEY = SEQ_PREFIX + '0'.repeat(SEQ_DIGITS);
-export const LAST_KEY = SEQ_PREFIX + 'f'.repeat(SEQ_DIGITS);
-export const KEY_BYTES = SEQ_PREFIX.length + SEQ_DIGITS;
+export const SAMPLES_END = SEQ_PREFIX + 'g';
+/** Bounds of the removal records. */
+export const REMOVED_FIRST = REMOVED_PREFIX;
+export const REMOVED_END = 'x"';
+/** Bytes of a run key and of an old one-sample key. */
+export const RUN_KEY_BYTES = SEQ_PREFIX.length + 2 * SEQ_DIGITS;
+export const OLD_KEY_BYTES = SEQ_PREFIX.length + SEQ_DIGITS;
 
 /** The value could not be decoded: the store holds something this version did not write. */
 export class CodecError extends Error {
   override readonly name = 'CodecError';
 }
 
-/** The prefix plus the leading zeros of a key, by the number of hex digits of its seq. */
-const KEY_HEADS = Array.from({ length: SEQ_DIGITS + 1 }, (_, digits) => SEQ_PREFIX + '0'.repeat(SEQ_DIGITS - digits));
+const ZEROS = Array.from({ length: SEQ_DIGITS + 1 }, (_, digits) => '0'.repeat(SEQ_DIGITS - digits));
 
-export function seqKey(seq: number): string {
+function hex16(seq: number): string {
   const hex = seq.toString(16);
-  return (KEY_HEADS[hex.length] ?? SEQ_PREFIX) + hex; // one string per key (this runs for every sample)
+  return (ZEROS[hex.length] ?? '') + hex;
 }
 
-export function keySeq(key: string): number {
-  const hex = key.slice(SEQ_PREFIX.length);
-  if (!key.startsWith(SEQ_PREFIX) || !/^[0-9a-f]{16}$/.test(hex)) throw new CodecError(`bad sample key ${key}`);
-  return Number.parseInt(hex, 16);
+/** `s!` + seq: an old one-sample key, and the prefix of every run key starting at seq. */
+export function seqKey(seq: number): string {
+  return SEQ_PREFIX + hex16(seq);
 }
 
-/**
- * The arrays each encoding fills and serialises: this runs for every sample, and an array per call
- * was a third of its garbage. JSON.stringify is synchronous and the fields are plain values, so
- * nothing else can see them in between; the value slot is cleared after use.
- */
-const FIELDS: unknown[] = [0, '', '', '', null];
-const FIELDS_WITH_CODE: unknown[] = [0, '', '', '', null, ''];
-
-export function encodeSample(s: Sample): string {
-  const fields = s.code === undefined ? FIELDS : FIELDS_WITH_CODE;
-  fields[0] = s.ts;
-  fields[1] = s.device;
-  fields[2] = s.point;
-  fields[3] = s.quality;
-  fields[4] = typeof s.value === 'number' && !Number.isFinite(s.value) ? { n: String(s.value) } : s.value;
-  if (s.code !== undefined) fields[5] = s.code;
-  const encoded = JSON.stringify(fields);
-  fields[4] = null;
-  return encoded;
+export function runKey(first: number, last: number): string {
+  return SEQ_PREFIX + hex16(first) + hex16(last);
 }
 
-/** Bytes an entry occupies (key + value), given its encoded value. */
-export function entrySize(encoded: string): number {
-  return KEY_BYTES + Buffer.byteLength(encoded, 'utf8');
+export function removedKey(first: number): string {
+  return REMOVED_PREFIX + hex16(first);
 }
 
-export function decodeSample(encoded: string): Sample {
+const HEX16 = /^[0-9a-f]{16}$/;
+
+function parseHex(hex: string, key: string): number {
+  if (!HEX16.test(hex)) throw new CodecError(`bad sample key ${key}`);
+  const n = Number.parseInt(hex, 16);
+  if (!Number.isSafeInteger(n)) throw new CodecError(`sample key ${key} is beyond the largest seq`);
+  return n;
+}
+
+/** The seqs first..last a sample key holds (an old key holds one). */
+export function keyRange(key: string): readonly [number, number] {
+  if (!key.startsWith(SEQ_PREFIX)) throw new CodecError(`bad sample key ${key}`);
+  if (key.length === OLD_KEY_BYTES) {
+    const seq = parseHex(key.slice(SEQ_PREFIX.length), key);
+    return [seq, seq];
+  }
+  if (key.length !== RUN_KEY_BYTES) throw new CodecError(`bad sample key ${key}`);
+  const first = parseHex(key.slice(SEQ_PREFIX.length, SEQ_PREFIX.length + SEQ_DIGITS), key);
+  const last = parseHex(key.slice(SEQ_PREFIX.length + SEQ_DIGITS), key);
+  if (last < first) throw new CodecError(`sample key ${key} ends before it starts`);
+  return [first, last];
+}
+
+/** The first seq of the run a removal record belongs to. */
+export function removedKeyFirst(key: string): number {
+  if (!key.startsWith(REMOVED_PREFIX) || key.length !== REMOVED_PREFIX.length + SEQ_DIGITS) throw new CodecError(`bad removal key ${key}`);
+  return parseHex(key.slice(REMOVED_PREFIX.length), key);
+}
+
+/** A sample in the old JSON format (see above). */
+export function decodeOldSample(encoded: string): Sample {
   let fields: unknown;
   try {
     fields = JSON.parse(encoded);
@@ -80,11 +103,11 @@ export function decodeSample(encoded: string): Sample {
   }
   if (quality !== 'good' && quality !== 'bad') throw new CodecError('sample has no quality');
   if (code !== undefined && typeof code !== 'string') throw new CodecError('sample code is not a string');
-  const base = { device, point, ts, value: decodeValue(value), quality } as const;
+  const base = { device, point, ts, value: decodeOldValue(value), quality } as const;
   return code === undefined ? base : { ...base, code };
 }
 
-function decodeValue(v: unknown): Value {
+function decodeOldValue(v: unknown): Value {
   if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return v;
   if (typeof v === 'object' && typeof (v as { n?: unknown }).n === 'string') return Number((v as { n: string }).n);
   throw new CodecError('sample value has an unknown form');

@@ -1,35 +1,32 @@
-/** Small pure helpers over queue entries (sizes, budgets, prefixes). */
+/**
+ * Small pure helpers over queue entries (sizes, budgets, prefixes). The loops are indexed: they run
+ * for every sample, and `for...of` left an iterator result per element in allocation profiles.
+ */
 import type { Sample } from '../model/sample.js';
-import { encodeSample, entrySize, withSeq } from './codec.js';
+import { withSeq } from './codec.js';
+import { runSize } from './run-codec.js';
 import type { StoredEntry } from './store.js';
 
 /** Whether an entry (with `alreadyFreed` bytes of entries before it doomed) is to be dropped. */
 export type Doom = (entry: StoredEntry, alreadyFreed: number) => boolean;
 
-/** The entries of one append and their encoded values (values[i] belongs to entries[i]). */
-export interface Encoded {
-  readonly entries: StoredEntry[];
-  /** Emptied once handed to the store (see StoreQueue.write). */
-  values: string[];
-}
-
-/** Numbers `samples` from `firstSeq` on and encodes each once (its size counts against the budget). */
-export function encodeEntries(samples: readonly Sample[], firstSeq: number): Encoded {
+/**
+ * Numbers `samples` from `firstSeq` on, as one run: each entry's size is what it takes in the
+ * store (run-codec.ts), so the byte budget counts the same in both stores.
+ */
+export function encodeEntries(samples: readonly Sample[], firstSeq: number): StoredEntry[] {
   const entries = new Array<StoredEntry>(samples.length);
-  const values = new Array<string>(samples.length);
   for (let i = 0; i < samples.length; i++) {
     const sample = samples[i] as Sample;
-    const encoded = encodeSample(sample);
     const seq = firstSeq + i;
-    entries[i] = { seq, sample: withSeq(sample, seq), size: entrySize(encoded) };
-    values[i] = encoded;
+    entries[i] = { seq, sample: withSeq(sample, seq), size: runSize(sample, i === 0) };
   }
-  return { entries, values };
+  return entries;
 }
 
 export function sizeOf(entries: readonly StoredEntry[]): number {
   let total = 0;
-  for (const e of entries) total += e.size;
+  for (let i = 0; i < entries.length; i++) total += (entries[i] as StoredEntry).size;
   return total;
 }
 
@@ -37,9 +34,10 @@ export function sizeOf(entries: readonly StoredEntry[]): number {
 export function fittingPrefix(entries: readonly StoredEntry[], room: number): number {
   let used = 0;
   let n = 0;
-  for (const e of entries) {
-    if (used + e.size > room) break;
-    used += e.size;
+  for (let i = 0; i < entries.length; i++) {
+    const size = (entries[i] as StoredEntry).size;
+    if (used + size > room) break;
+    used += size;
     n += 1;
   }
   return n;

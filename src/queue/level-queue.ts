@@ -1,13 +1,17 @@
 /**
- * The durable queue on LevelDB (`level` 10 / classic-level). Format in codec.ts. Appends are one
- * atomic batch together with the sequence high-water mark; without `sync` they survive a process
- * crash (kill -9), with `sync` also a power loss. Commits and drops are not fsynced: a power loss
- * can bring a committed sample back (a duplicate with the same seq), never lose an accepted one.
+ * The durable queue on LevelDB (`level` 10 / classic-level). Format in codec.ts and run-codec.ts:
+ * each append is one run (one key, one binary value) written in one atomic batch together with
+ * the sequence high-water mark; without `sync` it survives a process crash (kill -9), with `sync`
+ * also a power loss. Removing some samples of a run records their seqs under the run's removal
+ * key; removing the last ones deletes the run. Commits and drops are not fsynced: a power loss can
+ * bring a committed sample back (a duplicate with the same seq), never lose an accepted one.
  */
 import { Level } from 'level';
-import { isGatewayError } from '../errors.js';
-import { CodecError, FIRST_KEY, LAST_KEY, META_CHECKPOINT_KEY, META_SEQ_KEY, decodeSample, entrySize, keySeq, seqKey, withSeq } from './codec.js';
+import { ERROR_CODES, GatewayError, isGatewayError } from '../errors.js';
+import { CodecError, FIRST_KEY, META_CHECKPOINT_KEY, META_SEQ_KEY, REMOVED_END, REMOVED_FIRST, SAMPLES_END, keyRange, removedKey, removedKeyFirst, runKey, seqKey } from './codec.js';
 import { corruptError, ioError, openError } from './level-errors.js';
+import { addRange, coversAll, decodeRanges, encodeRanges, isRemoved, type Ranges } from './removed-ranges.js';
+import { decodeRun, encodeRun } from './run-codec.js';
 import type { QueueStore, Recovered, StoredEntry } from './store.js';
 import { StoreQueue, type StoreQueueOptions } from './store-queue.js';
 import { TailCache } from './tail-cache.js';
@@ -16,18 +20,27 @@ type Db = Level<string, string>;
 
 /** classic-level's chained batch, below abstract-level's checks: key and value go to the native batch. */
 interface RawPut {
-  _put(key: string, value: string): void;
+  _put(key: string, value: Uint8Array): void;
 }
 
-/** Entries per nextv call while recovering; and the iterator's read-ahead budget. */
-const RECOVER_CHUNK = 1000;
+/** Runs per nextv call while reading from disk; and the iterator's read-ahead budget. */
+const RUNS_PER_READ = 64;
 const ITERATOR_BYTES = 256 * 1024;
 /** Newest entries kept in memory for reads (a few MB; see tail-cache.ts). */
 const TAIL_ENTRIES = 16_384;
 
+/** A run touched by a removal: its key, last seq and what will be removed of it. */
+interface Touched {
+  readonly key: string;
+  readonly last: number;
+  readonly removed: Ranges;
+}
+
 export class LevelStore implements QueueStore {
   private db: Db | null = null;
   private readonly tail = new TailCache(TAIL_ENTRIES);
+  /** Runs partly removed: first seq -> the seqs removed (mirrors the removal records on disk). */
+  private partial = new Map<number, Ranges>();
 
   constructor(readonly path: string) {}
 
@@ -45,26 +58,29 @@ export class LevelStore implements QueueStore {
       return recovered;
     } catch (err) {
       await db.close();
-      throw isGatewayError(err) ? err : ioError(this.path, 'recovery', err);
+      throw isGatewayError(err) ? err : this.failed('recovery', err);
     }
   }
 
   /**
-   * A chained batch, filled through the store's own `_put` (abstract-level's interface for its
-   * implementations): the public `put` validates, runs hooks and builds an operation object per
-   * call, about 120 bytes of garbage per sample here, for keys and values that are plain strings we
-   * made. The sequence mark goes through the public `put`, so the batch counts as non-empty and is
-   * written. The batch is filled before this returns: nothing holds `values` while the write runs.
-   * (abstract-level's own `_put` does nothing: should a classic-level upgrade drop its override,
-   * the level-queue tests that reopen the store and read the samples back fail.)
+   * One run: a chained batch filled through the store's own `_put` (abstract-level's interface for
+   * its implementations), which copies key and value into the native batch at once, so the encoder's
+   * reused buffer is free again when this returns. The sequence mark goes through the public `put`,
+   * so the batch counts as non-empty and is written. (abstract-level's own `_put` does nothing:
+   * should a classic-level upgrade drop its override, the level-queue tests that reopen the store
+   * and read the samples back fail.)
    */
-  append(entries: readonly StoredEntry[], values: readonly string[], lastSeq: number, sync: boolean): Promise<void> {
+  append(entries: readonly StoredEntry[], lastSeq: number, sync: boolean): Promise<void> {
     const db = this.db;
     if (db === null) return Promise.reject(ioError(this.path, 'append', new Error('database is not open')));
+    const first = entries[0]?.seq ?? 0;
+    const last = entries.at(-1)?.seq ?? -1;
+    if (last - first + 1 !== entries.length || entries.length === 0) {
+      return Promise.reject(new GatewayError(ERROR_CODES.INTERNAL, `queue: an append must be consecutive seqs, got ${entries.length} from ${first} to ${last}`));
+    }
     const batch = db.batch();
     try {
-      const raw = batch as unknown as RawPut;
-      for (let i = 0; i < entries.length; i++) raw._put(seqKey((entries[i] as StoredEntry).seq), values[i] as string);
+      (batch as unknown as RawPut)._put(runKey(first, last), encodeRun(entries));
       batch.put(META_SEQ_KEY, String(lastSeq));
     } catch (err) {
       const failure = this.failed('append', err);
@@ -83,29 +99,18 @@ export class LevelStore implements QueueStore {
       const cached = this.tail.readAfter(after, max);
       if (cached !== undefined) return cached;
     }
-    return this.io('read', async (db) => {
-      const it = db.iterator({ gt: seqKey(after), lte: LAST_KEY, limit: max, highWaterMarkBytes: ITERATOR_BYTES });
-      const out: StoredEntry[] = [];
-      try {
-        // nextv may stop early at highWaterMarkBytes: only an empty answer means the end.
-        for (let rows = await it.nextv(max); rows.length > 0; rows = await it.nextv(max - out.length)) {
-          for (const [key, value] of rows) out.push(this.decode(key, value));
-          if (out.length >= max) break;
-        }
-      } finally {
-        await it.close();
-      }
-      return out;
-    });
+    return this.io('read', (db) => this.readStored(db, after, max));
   }
 
   async removeRange(first: number, last: number): Promise<void> {
-    await this.io('delete', (db) => db.clear({ gte: seqKey(first), lte: seqKey(last) }));
+    await this.remove([[first, last]]);
     this.tail.removedRange(first, last);
   }
 
   async removeSeqs(seqs: readonly number[]): Promise<void> {
-    await this.io('delete', (db) => db.batch(seqs.map((s) => ({ type: 'del' as const, key: seqKey(s) }))));
+    let ranges: Ranges = [];
+    for (const s of seqs) ranges = addRange(ranges, s, s);
+    await this.remove(ranges);
     this.tail.removed(seqs);
   }
 
@@ -118,23 +123,97 @@ export class LevelStore implements QueueStore {
     await db.close();
   }
 
-  /** Counts what is stored (depth, bytes), finds the oldest entry and the sequence high-water mark. */
+  /** Up to `max` stored samples with seq > `after`, ascending, read from disk. */
+  private async readStored(db: Db, after: number, max: number): Promise<StoredEntry[]> {
+    const out: StoredEntry[] = [];
+    const it = db.iterator<string, Buffer>({ gte: await this.startKey(db, after + 1), lt: SAMPLES_END, valueEncoding: 'buffer', highWaterMarkBytes: ITERATOR_BYTES });
+    try {
+      // nextv may stop early at highWaterMarkBytes: only an empty answer means the end.
+      for (let rows = await it.nextv(RUNS_PER_READ); rows.length > 0 && out.length < max; rows = await it.nextv(RUNS_PER_READ)) {
+        for (const [key, value] of rows) {
+          const [first] = this.range(key);
+          const removed = this.partial.get(first);
+          for (const e of this.decode(key, value)) {
+            if (e.seq <= after || isRemoved(removed, e.seq)) continue;
+            out.push(e);
+            if (out.length >= max) break;
+          }
+          if (out.length >= max) break;
+        }
+      }
+    } finally {
+      await it.close();
+    }
+    return out;
+  }
+
+  /** The key to read forward from to find `seq`: the run holding it, or where a run from `seq` on starts. */
+  private async startKey(db: Db, seq: number): Promise<string> {
+    const [key] = await db.keys({ gte: FIRST_KEY, lt: seqKey(seq) + 'g', reverse: true, limit: 1 }).all();
+    return key !== undefined && this.range(key)[1] >= seq ? key : seqKey(seq);
+  }
+
+  /** Removes the seqs of `ranges` (sorted, disjoint): deletes runs left empty, records the rest, in one batch. */
+  private async remove(ranges: Ranges): Promise<void> {
+    await this.io('delete', async (db) => {
+      const touched = new Map<number, Touched>();
+      for (const [from, to] of ranges) {
+        const keys = await db.keys({ gte: await this.startKey(db, from), lt: seqKey(to + 1) }).all();
+        for (const key of keys) {
+          const [first, last] = this.range(key);
+          const lo = Math.max(first, from);
+          const hi = Math.min(last, to);
+          if (lo > hi) continue;
+          const prior = touched.get(first)?.removed ?? this.partial.get(first) ?? [];
+          touched.set(first, { key, last, removed: addRange(prior, lo, hi) });
+        }
+      }
+      if (touched.size === 0) return;
+      const batch = db.batch();
+      for (const [first, t] of touched) {
+        if (!coversAll(t.removed, first, t.last)) batch.put(removedKey(first), encodeRanges(t.removed));
+        else {
+          batch.del(t.key);
+          if (this.partial.has(first)) batch.del(removedKey(first));
+        }
+      }
+      await batch.write();
+      for (const [first, t] of touched) {
+        if (coversAll(t.removed, first, t.last)) this.partial.delete(first);
+        else this.partial.set(first, t.removed);
+      }
+    });
+  }
+
   /**
-   * After a clean stop the checkpoint gives depth and bytes, and only the head entry is read: a large
+   * Counts what is stored (depth, bytes), finds the oldest sample and the sequence high-water mark.
+   * After a clean stop the checkpoint gives depth and bytes, and only the head is read: a large
    * backlog is neither scanned (seconds) nor paged into memory. The checkpoint is deleted (synced)
-   * before anything else happens, so after a crash the next open finds none and scans every entry.
+   * before anything else happens, so after a crash the next open finds none and scans every run.
    */
   private async recover(db: Db): Promise<Recovered> {
+    this.partial = await this.readRemovals(db);
     const checkpoint = await this.readCheckpoint(db);
     if (checkpoint) {
       await db.del(META_CHECKPOINT_KEY, { sync: true });
-      const [first] = await db.iterator({ gte: FIRST_KEY, lte: LAST_KEY, limit: 1 }).all();
-      const [last] = await db.keys({ gte: FIRST_KEY, lte: LAST_KEY, limit: 1, reverse: true }).all();
-      const head = first ? this.decode(first[0], first[1]) : null;
-      const lastSeq = Math.max(await this.readHighWater(db), last === undefined ? 0 : keySeq(last));
+      const head = (await this.readStored(db, 0, 1))[0] ?? null;
+      const [last] = await db.keys({ gte: FIRST_KEY, lt: SAMPLES_END, limit: 1, reverse: true }).all();
+      const lastSeq = Math.max(await this.readHighWater(db), last === undefined ? 0 : this.range(last)[1]);
       if ((head === null) === (checkpoint.depth === 0)) return { ...checkpoint, head, lastSeq };
     }
     return this.scan(db);
+  }
+
+  private async readRemovals(db: Db): Promise<Map<number, Ranges>> {
+    const out = new Map<number, Ranges>();
+    for (const [key, value] of await db.iterator({ gte: REMOVED_FIRST, lt: REMOVED_END }).all()) {
+      try {
+        out.set(removedKeyFirst(key), decodeRanges(value));
+      } catch (err) {
+        throw this.failed('recovery', err instanceof CodecError ? new CodecError(`entry ${key}: ${err.message}`) : err);
+      }
+    }
+    return out;
   }
 
   private async readCheckpoint(db: Db): Promise<{ depth: number; bytes: number } | undefined> {
@@ -150,20 +229,28 @@ export class LevelStore implements QueueStore {
     return ok ? { depth: parsed.depth as number, bytes: parsed.bytes as number } : undefined;
   }
 
+  /** Decodes every run (damage shows now, not mid-drain); runs must not overlap. */
   private async scan(db: Db): Promise<Recovered> {
     let lastSeq = await this.readHighWater(db);
     let depth = 0;
     let bytes = 0;
     let head: StoredEntry | null = null;
-    const it = db.iterator({ gte: FIRST_KEY, lte: LAST_KEY, highWaterMarkBytes: ITERATOR_BYTES });
+    let previous = 0;
+    const it = db.iterator<string, Buffer>({ gte: FIRST_KEY, lt: SAMPLES_END, valueEncoding: 'buffer', highWaterMarkBytes: ITERATOR_BYTES });
     try {
-      for (let rows = await it.nextv(RECOVER_CHUNK); rows.length > 0; rows = await it.nextv(RECOVER_CHUNK)) {
+      for (let rows = await it.nextv(RUNS_PER_READ); rows.length > 0; rows = await it.nextv(RUNS_PER_READ)) {
         for (const [key, value] of rows) {
-          const entry = this.decode(key, value); // decodes everything: damage shows now, not mid-drain
-          head ??= entry;
-          depth += 1;
-          bytes += entry.size;
-          lastSeq = Math.max(lastSeq, entry.seq);
+          const [first, last] = this.range(key);
+          if (first <= previous) throw corruptError(this.path, `entry ${key} overlaps the one before it`);
+          previous = last;
+          const removed = this.partial.get(first);
+          for (const entry of this.decode(key, value)) {
+            if (isRemoved(removed, entry.seq)) continue;
+            head ??= entry;
+            depth += 1;
+            bytes += entry.size;
+          }
+          lastSeq = Math.max(lastSeq, last);
         }
       }
     } finally {
@@ -180,14 +267,25 @@ export class LevelStore implements QueueStore {
     return seq;
   }
 
-  private decode(key: string, value: string): StoredEntry {
+  private range(key: string): readonly [number, number] {
     try {
-      const seq = keySeq(key);
-      return { seq, sample: withSeq(decodeSample(value), seq), size: entrySize(value) };
+      return keyRange(key);
     } catch (err) {
-      if (err instanceof CodecError) throw corruptError(this.path, `entry ${key}: ${err.message}`, err);
-      throw err;
+      throw this.corrupt(key, err);
     }
+  }
+
+  private decode(key: string, value: Buffer): StoredEntry[] {
+    const [first, last] = this.range(key);
+    try {
+      return decodeRun(value, first, last);
+    } catch (err) {
+      throw this.corrupt(key, err);
+    }
+  }
+
+  private corrupt(key: string, err: unknown): unknown {
+    return err instanceof CodecError ? corruptError(this.path, `entry ${key}: ${err.message}`, err) : err;
   }
 
   private async io<T>(operation: string, task: (db: Db) => Promise<T>): Promise<T> {
@@ -201,7 +299,8 @@ export class LevelStore implements QueueStore {
 
   private failed(operation: string, err: unknown): Error {
     this.tail.disable(); // a failed write or delete may or may not have reached the disk
-    return isGatewayError(err) ? err : ioError(this.path, operation, err);
+    if (isGatewayError(err)) return err;
+    return err instanceof CodecError ? corruptError(this.path, err.message, err) : ioError(this.path, operation, err);
   }
 }
 

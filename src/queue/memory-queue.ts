@@ -17,7 +17,7 @@ export class MemoryStore implements QueueStore {
     return { depth: this.entries.length, bytes, head: this.entries[0] ?? null, lastSeq: this.lastSeq };
   }
 
-  async append(entries: readonly StoredEntry[], _values: readonly string[], lastSeq: number): Promise<void> {
+  async append(entries: readonly StoredEntry[], lastSeq: number): Promise<void> {
     this.entries.push(...entries);
     this.lastSeq = lastSeq;
   }

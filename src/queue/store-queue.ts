@@ -31,7 +31,7 @@
  */
 import { ERROR_CODES, GatewayError, isGatewayError } from '../errors.js';
 import type { QueuedSample, Sample } from '../model/sample.js';
-import { encodeEntries, fittingPrefix, sizeOf, takeWhile, type Doom, type Encoded } from './entries.js';
+import { encodeEntries, fittingPrefix, sizeOf, takeWhile, type Doom } from './entries.js';
 import { Mutex } from '../util/mutex.js';
 import { SeqSizes } from './seq-sizes.js';
 import type { QueueStore, Recovered, StoredEntry } from './store.js';
@@ -196,28 +196,16 @@ export class StoreQueue implements DurableQueue {
   private async appendLocked(samples: readonly Sample[]): Promise<QueuedSample[]> {
     if (samples.length === 0) return [];
     await this.expireHead(this.now());
-    const fresh = encodeEntries(samples, this.nextSeq);
-    const entries = await this.makeRoom(fresh.entries);
+    const entries = await this.makeRoom(encodeEntries(samples, this.nextSeq));
     const last = entries.at(-1);
     if (last === undefined) return [];
-    await this.write(fresh, entries, last.seq);
+    await this.store.append(entries, last.seq, this.opts.sync);
     this.nextSeq = last.seq + 1;
     this.depth += entries.length;
     this.bytes += sizeOf(entries);
     this.added += entries.length;
     this.head ??= entries[0] ?? null;
     return entries.map((e) => e.sample);
-  }
-
-  /**
-   * Hands the encoded values to the store and lets go of them before the write completes. Not
-   * async on purpose: an async function keeps every local alive across its awaits, and these
-   * strings, kept through a disk write during a poll burst, would survive into the old generation.
-   */
-  private write(fresh: Encoded, entries: readonly StoredEntry[], lastSeq: number): Promise<void> {
-    const values = fresh.values.length === entries.length ? fresh.values : fresh.values.slice(0, entries.length);
-    fresh.values = [];
-    return this.store.append(entries, values, lastSeq, this.opts.sync);
   }
 
   /** Applies the overflow policy; returns the entries to write. */
@@ -304,7 +292,7 @@ export class StoreQueue implements DurableQueue {
   private openBatch(items: StoredEntry[]): Batch {
     const id = ++this.lastBatchId;
     this.openBatches.set(id, items[0]?.seq ?? this.cursor);
-    for (const e of items) this.handed.set(e.seq, e.size);
+    for (let i = 0; i < items.length; i++) this.handed.set((items[i] as StoredEntry).seq, (items[i] as StoredEntry).size);
     return { id, items: items.map((e) => e.sample) };
   }
 
@@ -316,7 +304,7 @@ export class StoreQueue implements DurableQueue {
       // A run of consecutive seqs holds no other key: a range delete is exact (and faster on level).
       if (last - first + 1 === seqs.length) await this.store.removeRange(first, last);
       else await this.store.removeSeqs(seqs);
-      for (const s of seqs) this.bytes -= this.handed.delete(s) ?? 0;
+      for (let i = 0; i < seqs.length; i++) this.bytes -= this.handed.delete(seqs[i] as number) ?? 0;
       this.depth -= seqs.length;
       this.delivered += seqs.length;
       await this.refreshHeadIfRemoved(seqs);
@@ -328,7 +316,9 @@ export class StoreQueue implements DurableQueue {
   private stillHanded(batch: Batch): number[] {
     const seqs: number[] = [];
     let ordered = true;
-    for (const { seq } of batch.items) {
+    const items = batch.items;
+    for (let i = 0; i < items.length; i++) {
+      const seq = (items[i] as QueuedSample).seq;
       if (!this.handed.has(seq)) continue;
       if (seqs.length > 0 && seq <= (seqs.at(-1) ?? 0)) ordered = false;
       seqs.push(seq);

@@ -27,11 +27,10 @@ export interface Recovered {
 export interface QueueStore {
   open(): Promise<Recovered>;
   /**
-   * Writes `entries` (ascending seq) with their encoded values (`values[i]` is that of `entries[i]`,
-   * see codec.ts) and records `lastSeq` as the high-water mark, atomically. A store takes what it
-   * needs of `values` before it returns and keeps no reference to them while the write runs.
+   * Writes `entries` (consecutive seqs, ascending, sizes from runSize: see run-codec.ts) and records
+   * `lastSeq` as the high-water mark, atomically.
    */
-  append(entries: readonly StoredEntry[], values: readonly string[], lastSeq: number, sync: boolean): Promise<void>;
+  append(entries: readonly StoredEntry[], lastSeq: number, sync: boolean): Promise<void>;
   /** Up to `max` entries with seq > `after`, ascending. */
   readAfter(after: number, max: number): Promise<StoredEntry[]>;
   /** Deletes every entry with first <= seq <= last (the caller means all of them). */

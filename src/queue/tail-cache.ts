@@ -4,10 +4,11 @@
  * shortly after it was appended. The disk stays the truth; the cache only answers reads it can
  * answer completely.
  *
- * A ring of `max` slots indexed by seq: an append, a removal and the start of a read are O(1), and a
- * slot keeps only the sample and its size, so each entry object and encoded value die young. (A Map
- * here grew and shrank its table all the time; at 10,000 samples/s that garbage, and the entries it
- * kept, lived long enough to cost a full collection every second.)
+ * A ring of `max` slots indexed by seq: an append, a removal and the start of a read are O(1). A
+ * slot keeps the entry as appended (seq, sample, size; nothing encoded), and a read hands out those
+ * very objects: a new entry per sample and read was a tenth of the gateway's allocation at 10,000
+ * samples/s. (A Map here grew and shrank its table all the time; that garbage lived long enough to
+ * cost a full collection every second.)
  *
  * Invariant: every stored entry with seq >= `from` is known: those in the window of the newest
  * `max` seqs ([end - max, end)) sit in their slot (seq mod max), removed ones leave it empty, and no
@@ -17,19 +18,15 @@
  * that makes the invariant doubtful (open, close, a failed write) resets the cache to "nothing
  * known below `from`".
  */
-import type { QueuedSample } from '../model/sample.js';
 import type { StoredEntry } from './store.js';
 
 export class TailCache {
-  /** The sample of each slot and its size: no entry object (or encoded value) is kept alive. */
-  private readonly slots: (QueuedSample | undefined)[];
-  private readonly sizes: Float64Array;
+  private readonly slots: (StoredEntry | undefined)[];
   private from = Number.POSITIVE_INFINITY;
   private end = Number.POSITIVE_INFINITY;
 
   constructor(private readonly max: number) {
-    this.slots = new Array<QueuedSample | undefined>(max).fill(undefined);
-    this.sizes = new Float64Array(max);
+    this.slots = new Array<StoredEntry | undefined>(max).fill(undefined);
   }
 
   /** Forgets everything; entries with seq > `lastSeq` (not written yet) will be cached. */
@@ -49,13 +46,13 @@ export class TailCache {
   /** Entries just written (ascending seq, after every cached one). */
   added(entries: readonly StoredEntry[]): void {
     if (this.from === Number.POSITIVE_INFINITY) return;
-    for (const e of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as StoredEntry;
       // A seq gap (never made by the queue) or a step back: what lies before is not known here.
       if (e.seq !== this.end) this.reset(e.seq - 1);
       const slot = e.seq % this.max;
       if (this.slots[slot] !== undefined) this.from = Math.max(this.from, e.seq - this.max + 1); // evicted
-      this.slots[slot] = e.sample;
-      this.sizes[slot] = e.size;
+      this.slots[slot] = e;
       this.end = e.seq + 1;
     }
   }
@@ -76,8 +73,8 @@ export class TailCache {
     const out: StoredEntry[] = [];
     // Below the window every seq is known to hold nothing (see the invariant).
     for (let s = Math.max(after + 1, this.end - this.max, 0); s < this.end && out.length < max; s++) {
-      const sample = this.slots[s % this.max];
-      if (sample !== undefined) out.push({ seq: s, sample, size: this.sizes[s % this.max] ?? 0 });
+      const entry = this.slots[s % this.max];
+      if (entry !== undefined) out.push(entry);
     }
     return out;
   }

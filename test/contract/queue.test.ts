@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ERROR_CODES } from '../../src/errors.js';
 import type { QueuedSample, Sample } from '../../src/model/sample.js';
-import { encodeSample, entrySize } from '../../src/queue/codec.js';
+import { RUN_OVERHEAD, recordBytes, runSize } from '../../src/queue/run-codec.js';
 import { LevelQueue } from '../../src/queue/level-queue.js';
 import { MemoryQueue } from '../../src/queue/memory-queue.js';
 import type { StoreQueueOptions } from '../../src/queue/store-queue.js';
@@ -32,8 +32,14 @@ function samples(from: number, count: number, extra: Partial<Sample> = {}): Samp
   return Array.from({ length: count }, (_, k) => sample(from + k, extra));
 }
 
-function sizeOf(list: readonly Sample[]): number {
-  return list.reduce((sum, s) => sum + entrySize(encodeSample(s)), 0);
+/** Bytes of `list` appended as one run (the first sample carries the run's key and header). */
+function runBytes(list: readonly Sample[]): number {
+  return list.reduce((sum, s, i) => sum + runSize(s, i === 0), 0);
+}
+
+/** Bytes of samples stored in a run after its first one. */
+function recordsOf(list: readonly Sample[]): number {
+  return list.reduce((sum, s) => sum + recordBytes(s), 0);
 }
 
 function seqs(batch: Batch | null): number[] {
@@ -188,7 +194,7 @@ export function queueContract(name: string, factory: QueueFactory): void {
         await q.commit(a);
         await q.commit(a);
         const s = q.stats();
-        assert.deepEqual([s.depth, s.delivered, s.bytes], [2, 4, sizeOf(input.slice(4))]);
+        assert.deepEqual([s.depth, s.delivered, s.bytes], [2, 4, recordsOf(input.slice(4))]);
         assert.deepEqual(seqs(await q.begin(1)), [5]);
         await q.reject(a); // committed batches are closed: rejecting them moves nothing
         await q.reject(b);
@@ -207,14 +213,14 @@ export function queueContract(name: string, factory: QueueFactory): void {
         await q.append(input);
         clock = T0 + 101;
         let s = q.stats();
-        assert.deepEqual([s.depth, s.bytes, s.added, s.delivered, s.nextSeq], [5, sizeOf(input), 5, 0, 6]);
+        assert.deepEqual([s.depth, s.bytes, s.added, s.delivered, s.nextSeq], [5, runBytes(input), 5, 0, 6]);
         assert.equal(s.oldestAgeMs, 100);
         const a = await q.begin(2);
         assert.ok(a);
         assert.equal(q.stats().depth, 5, 'begun samples still count until commit');
         await q.commit(a);
         s = q.stats();
-        assert.deepEqual([s.depth, s.bytes, s.delivered], [3, sizeOf(input.slice(2)), 2]);
+        assert.deepEqual([s.depth, s.bytes, s.delivered], [3, recordsOf(input.slice(2)), 2]);
         assert.equal(s.oldestAgeMs, 98);
         await drain(q);
         assert.deepEqual([q.stats().depth, q.stats().bytes, q.stats().oldestAgeMs], [0, 0, 0]);
@@ -222,32 +228,35 @@ export function queueContract(name: string, factory: QueueFactory): void {
     });
 
     it('drop-oldest keeps bytes within budget + one batch and counts every drop', async () => {
-      const perSample = sizeOf([sample(10)]);
-      await withQueue({ maxBytes: perSample * 10 }, async (q) => {
+      // Every sample here has the same record size; the first of each append also carries its run's key and header.
+      const record = recordBytes(sample(10));
+      const maxBytes = record * 10 + RUN_OVERHEAD * 3;
+      const sizeOfSeq = (seq: number) => record + (seq === 1 || (seq >= 5 && (seq - 5) % 3 === 0) ? RUN_OVERHEAD : 0);
+      await withQueue({ maxBytes }, async (q) => {
         const open = await (async () => {
-          await q.append(samples(10, 4));
+          await q.append(samples(10, 4)); // seqs 1-4, then runs of three: 5-7, 8-10, ...
           return q.begin(4); // these go to drop-oldest while open
         })();
         assert.ok(open);
         for (let i = 14; i < 90; i += 3) {
           const batch = samples(i, 3);
           await q.append(batch);
-          assert.ok(q.stats().bytes <= perSample * 10 + sizeOf(batch));
+          assert.ok(q.stats().bytes <= maxBytes + runBytes(batch));
         }
         await q.commit(open); // its samples were dropped: must not change counts
         const s = q.stats();
         assert.equal(s.delivered, 0);
         assert.equal(s.dropped['max-bytes'], s.added - s.depth - s.delivered);
-        assert.equal(s.depth, 10, 'drops only what the new batch needs');
         const kept = seqs(await q.begin(1000));
         assert.deepEqual(kept, range(s.nextSeq - s.depth, s.nextSeq - 1), 'the newest samples survive');
-        assert.equal(s.bytes, perSample * s.depth);
+        assert.equal(s.bytes, kept.reduce((sum, seq) => sum + sizeOfSeq(seq), 0), 'bytes count what is stored');
+        assert.ok(s.bytes <= maxBytes);
+        assert.ok(s.bytes + sizeOfSeq((kept[0] ?? 0) - 1) > maxBytes, 'drops only what the new batch needs');
       });
     });
 
     it('drop-oldest stores a batch bigger than the whole budget (alone)', async () => {
-      const perSample = sizeOf([sample(10)]);
-      await withQueue({ maxBytes: perSample * 3 }, async (q) => {
+      await withQueue({ maxBytes: runBytes(samples(10, 3)) }, async (q) => {
         await q.append(samples(10, 2));
         const big = await q.append(samples(20, 5));
         assert.equal(big.length, 5);
@@ -257,8 +266,8 @@ export function queueContract(name: string, factory: QueueFactory): void {
     });
 
     it('reject-new accepts what fits, counts the rest, and accepts again after a commit', async () => {
-      const perSample = sizeOf([sample(10)]);
-      await withQueue({ maxBytes: perSample * 5, overflow: 'reject-new' }, async (q) => {
+      const maxBytes = runBytes(samples(10, 5)); // five samples of one append fit, a sixth does not
+      await withQueue({ maxBytes, overflow: 'reject-new' }, async (q) => {
         const accepted = await q.append(samples(10, 8));
         assert.deepEqual(accepted.map((s) => s.seq), [1, 2, 3, 4, 5]);
         assert.deepEqual(await q.append(samples(18, 1)), []);
@@ -271,7 +280,7 @@ export function queueContract(name: string, factory: QueueFactory): void {
         assert.deepEqual(more.map((x) => x.seq), [6, 7]);
         s = q.stats();
         assert.deepEqual([s.depth, s.dropped['reject-new'], s.dropped['max-bytes']], [5, 5, 0]);
-        assert.ok(s.bytes <= perSample * 5);
+        assert.ok(s.bytes <= maxBytes);
       });
     });
 

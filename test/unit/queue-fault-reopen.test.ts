@@ -21,9 +21,9 @@ class FlakyStore extends MemoryStore {
     if (this.full) throw new GatewayError(ERROR_CODES.QUEUE_IO, 'No space left on device', { retryable: true });
     return super.open();
   }
-  override async append(entries: readonly StoredEntry[], values: readonly string[], lastSeq: number): Promise<void> {
+  override async append(entries: readonly StoredEntry[], lastSeq: number): Promise<void> {
     if (this.full) throw new GatewayError(ERROR_CODES.QUEUE_IO, 'No space left on device', { retryable: true });
-    return super.append(entries, values, lastSeq);
+    return super.append(entries, lastSeq);
   }
 }
 
