@@ -3,7 +3,9 @@
  * the store still reads. The current value format, one binary run per append, is in run-codec.ts.
  *
  * Run key   `s!` + first seq + last seq, each as 16 lower-case hex digits: the samples first..last
- *           of one append. Fixed width, so LevelDB's lexicographic order is seq order.
+ *           of one append (an append of more than RUN_MAX_SAMPLES is split into several runs, in
+ *           one batch). Fixed width, so LevelDB's lexicographic order is seq order; and since no
+ *           run is longer, the run holding seq s starts at s - RUN_MAX_SAMPLES + 1 or later.
  * Old key   `s!` + seq (16 hex digits): one sample, value JSON `[ts, device, point, quality, value]`
  *           plus `code` when present; NaN and ±Infinity as `{"n":"NaN"}`. Written by Edgeway up to
  *           0.x of November 2026; read as a run of one sample, so a queue directory of that version
@@ -30,6 +32,11 @@ export const SAMPLES_END = SEQ_PREFIX + 'g';
 /** Bounds of the removal records. */
 export const REMOVED_FIRST = REMOVED_PREFIX;
 export const REMOVED_END = 'x"';
+/**
+ * Most samples in one run: a poll's group fits in one, and a read or a commit touching part of a run
+ * costs at most this many records.
+ */
+export const RUN_MAX_SAMPLES = 256;
 /** Bytes of a run key and of an old one-sample key. */
 export const RUN_KEY_BYTES = SEQ_PREFIX.length + 2 * SEQ_DIGITS;
 export const OLD_KEY_BYTES = SEQ_PREFIX.length + SEQ_DIGITS;
@@ -49,6 +56,11 @@ function hex16(seq: number): string {
 /** `s!` + seq: an old one-sample key, and the prefix of every run key starting at seq. */
 export function seqKey(seq: number): string {
   return SEQ_PREFIX + hex16(seq);
+}
+
+/** A key at or below that of the run holding `seq`: read forward from here to find it. */
+export function lowestKeyFor(seq: number): string {
+  return seqKey(Math.max(0, seq - RUN_MAX_SAMPLES + 1));
 }
 
 export function runKey(first: number, last: number): string {
@@ -79,6 +91,7 @@ export function keyRange(key: string): readonly [number, number] {
   const first = parseHex(key.slice(SEQ_PREFIX.length, SEQ_PREFIX.length + SEQ_DIGITS), key);
   const last = parseHex(key.slice(SEQ_PREFIX.length + SEQ_DIGITS), key);
   if (last < first) throw new CodecError(`sample key ${key} ends before it starts`);
+  if (last - first >= RUN_MAX_SAMPLES) throw new CodecError(`sample key ${key} spans more than ${RUN_MAX_SAMPLES} samples`);
   return [first, last];
 }
 

@@ -19,7 +19,7 @@ export function encodeEntries(samples: readonly Sample[], firstSeq: number): Sto
   for (let i = 0; i < samples.length; i++) {
     const sample = samples[i] as Sample;
     const seq = firstSeq + i;
-    entries[i] = { seq, sample: withSeq(sample, seq), size: runSize(sample, i === 0) };
+    entries[i] = { seq, sample: withSeq(sample, seq), size: runSize(sample, i) };
   }
   return entries;
 }

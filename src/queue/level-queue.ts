@@ -1,14 +1,14 @@
 /**
  * The durable queue on LevelDB (`level` 10 / classic-level). Format in codec.ts and run-codec.ts:
- * each append is one run (one key, one binary value) written in one atomic batch together with
- * the sequence high-water mark; without `sync` it survives a process crash (kill -9), with `sync`
+ * each append is one run (one key, one binary value; a long append several) written in one atomic
+ * batch together with the sequence high-water mark; without `sync` it survives a process crash (kill -9), with `sync`
  * also a power loss. Removing some samples of a run records their seqs under the run's removal
  * key; removing the last ones deletes the run. Commits and drops are not fsynced: a power loss can
  * bring a committed sample back (a duplicate with the same seq), never lose an accepted one.
  */
 import { Level } from 'level';
 import { ERROR_CODES, GatewayError, isGatewayError } from '../errors.js';
-import { CodecError, FIRST_KEY, META_CHECKPOINT_KEY, META_SEQ_KEY, REMOVED_END, REMOVED_FIRST, SAMPLES_END, keyRange, removedKey, removedKeyFirst, runKey, seqKey } from './codec.js';
+import { CodecError, FIRST_KEY, META_CHECKPOINT_KEY, META_SEQ_KEY, REMOVED_END, REMOVED_FIRST, RUN_MAX_SAMPLES, SAMPLES_END, keyRange, lowestKeyFor, removedKey, removedKeyFirst, runKey, seqKey } from './codec.js';
 import { corruptError, ioError, openError } from './level-errors.js';
 import { addRange, coversAll, decodeRanges, encodeRanges, isRemoved, type Ranges } from './removed-ranges.js';
 import { decodeRun, encodeRun } from './run-codec.js';
@@ -63,9 +63,9 @@ export class LevelStore implements QueueStore {
   }
 
   /**
-   * One run: a chained batch filled through the store's own `_put` (abstract-level's interface for
-   * its implementations), which copies key and value into the native batch at once, so the encoder's
-   * reused buffer is free again when this returns. The sequence mark goes through the public `put`,
+   * A run per RUN_MAX_SAMPLES entries (see startsRun), in a chained batch filled through the store's
+   * own `_put` (abstract-level's interface for its implementations), which copies key and value into
+   * the native batch at once, so the encoder's reused buffer is free again for the next run. The sequence mark goes through the public `put`,
    * so the batch counts as non-empty and is written. (abstract-level's own `_put` does nothing:
    * should a classic-level upgrade drop its override, the level-queue tests that reopen the store
    * and read the samples back fail.)
@@ -80,7 +80,11 @@ export class LevelStore implements QueueStore {
     }
     const batch = db.batch();
     try {
-      (batch as unknown as RawPut)._put(runKey(first, last), encodeRun(entries));
+      const raw = batch as unknown as RawPut;
+      for (let from = 0; from < entries.length; from += RUN_MAX_SAMPLES) {
+        const to = Math.min(from + RUN_MAX_SAMPLES, entries.length);
+        raw._put(runKey(first + from, first + to - 1), encodeRun(entries, from, to));
+      }
       batch.put(META_SEQ_KEY, String(lastSeq));
     } catch (err) {
       const failure = this.failed('append', err);
@@ -126,18 +130,18 @@ export class LevelStore implements QueueStore {
   /** Up to `max` stored samples with seq > `after`, ascending, read from disk. */
   private async readStored(db: Db, after: number, max: number): Promise<StoredEntry[]> {
     const out: StoredEntry[] = [];
-    const it = db.iterator<string, Buffer>({ gte: await this.startKey(db, after + 1), lt: SAMPLES_END, valueEncoding: 'buffer', highWaterMarkBytes: ITERATOR_BYTES });
+    const it = db.iterator<string, Buffer>({ gte: lowestKeyFor(after + 1), lt: SAMPLES_END, valueEncoding: 'buffer', highWaterMarkBytes: ITERATOR_BYTES });
     try {
-      // nextv may stop early at highWaterMarkBytes: only an empty answer means the end.
-      for (let rows = await it.nextv(RUNS_PER_READ); rows.length > 0 && out.length < max; rows = await it.nextv(RUNS_PER_READ)) {
+      // nextv may stop early at highWaterMarkBytes: only an empty answer means the end. Each call
+      // asks for about the runs still wanted: more would copy values nobody reads out of LevelDB.
+      const runsFor = (wanted: number) => Math.min(RUNS_PER_READ, Math.ceil(wanted / RUN_MAX_SAMPLES) + 1);
+      for (let rows = await it.nextv(runsFor(max)); rows.length > 0 && out.length < max; rows = await it.nextv(runsFor(max - out.length))) {
         for (const [key, value] of rows) {
-          const [first] = this.range(key);
+          const [first, last] = this.range(key);
+          if (last <= after) continue;
           const removed = this.partial.get(first);
-          for (const e of this.decode(key, value)) {
-            if (e.seq <= after || isRemoved(removed, e.seq)) continue;
-            out.push(e);
-            if (out.length >= max) break;
-          }
+          const keep = first > after && removed === undefined ? undefined : (seq: number) => seq > after && !isRemoved(removed, seq);
+          for (const e of this.decode(key, value, keep, max - out.length)) out.push(e);
           if (out.length >= max) break;
         }
       }
@@ -147,18 +151,12 @@ export class LevelStore implements QueueStore {
     return out;
   }
 
-  /** The key to read forward from to find `seq`: the run holding it, or where a run from `seq` on starts. */
-  private async startKey(db: Db, seq: number): Promise<string> {
-    const [key] = await db.keys({ gte: FIRST_KEY, lt: seqKey(seq) + 'g', reverse: true, limit: 1 }).all();
-    return key !== undefined && this.range(key)[1] >= seq ? key : seqKey(seq);
-  }
-
   /** Removes the seqs of `ranges` (sorted, disjoint): deletes runs left empty, records the rest, in one batch. */
   private async remove(ranges: Ranges): Promise<void> {
     await this.io('delete', async (db) => {
       const touched = new Map<number, Touched>();
       for (const [from, to] of ranges) {
-        const keys = await db.keys({ gte: await this.startKey(db, from), lt: seqKey(to + 1) }).all();
+        const keys = await db.keys({ gte: lowestKeyFor(from), lt: seqKey(to + 1) }).all();
         for (const key of keys) {
           const [first, last] = this.range(key);
           const lo = Math.max(first, from);
@@ -275,10 +273,10 @@ export class LevelStore implements QueueStore {
     }
   }
 
-  private decode(key: string, value: Buffer): StoredEntry[] {
+  private decode(key: string, value: Buffer, keep?: (seq: number) => boolean, limit?: number): StoredEntry[] {
     const [first, last] = this.range(key);
     try {
-      return decodeRun(value, first, last);
+      return decodeRun(value, first, last, keep, limit);
     } catch (err) {
       throw this.corrupt(key, err);
     }

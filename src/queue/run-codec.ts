@@ -13,7 +13,7 @@
  */
 import { ERROR_CODES, GatewayError } from '../errors.js';
 import type { QueuedSample, Sample, Value } from '../model/sample.js';
-import { CodecError, OLD_KEY_BYTES, RUN_KEY_BYTES, decodeOldSample, withSeq } from './codec.js';
+import { CodecError, OLD_KEY_BYTES, RUN_KEY_BYTES, RUN_MAX_SAMPLES, decodeOldSample, withSeq } from './codec.js';
 import type { StoredEntry } from './store.js';
 
 export const RUN_FORMAT = 1;
@@ -93,18 +93,19 @@ function writeString(b: Buffer, off: number, s: string, lengthBytes: 2 | 4): num
 }
 
 /**
- * The value of a run holding `entries` (consecutive seqs, sizes from `runSizes`). The bytes live in a
- * buffer reused by the next call: use them before calling again.
+ * The value of the run holding `entries[from]` to `entries[to - 1]` (consecutive seqs, sizes from
+ * `runSize`, `from` the start of a run). The bytes live in a buffer reused by the next call: use
+ * them before calling again.
  */
-export function encodeRun(entries: readonly StoredEntry[]): Buffer {
+export function encodeRun(entries: readonly StoredEntry[], from: number, to: number): Buffer {
   let total = -RUN_KEY_BYTES;
-  for (let i = 0; i < entries.length; i++) total += (entries[i] as StoredEntry).size;
+  for (let i = from; i < to; i++) total += (entries[i] as StoredEntry).size;
   if (scratch.length < total) scratch = Buffer.allocUnsafe(Math.max(total, 2 * scratch.length));
   const b = scratch;
   b[0] = RUN_FORMAT;
-  b.writeUInt32LE(entries.length, 1);
+  b.writeUInt32LE(to - from, 1);
   let off = RUN_HEADER_BYTES;
-  for (let i = 0; i < entries.length; i++) {
+  for (let i = from; i < to; i++) {
     const s = (entries[i] as StoredEntry).sample;
     if (off + 13 > b.length) break; // sizes were wrong: reported below
     const kind = kindOf(s.value);
@@ -122,9 +123,14 @@ export function encodeRun(entries: readonly StoredEntry[]): Buffer {
   return b.subarray(0, total);
 }
 
-/** Sets each entry's size: its record's bytes, plus RUN_OVERHEAD for the first of the run. */
-export function runSize(sample: Sample, firstOfRun: boolean): number {
-  return recordBytes(sample) + (firstOfRun ? RUN_OVERHEAD : 0);
+/** Whether the sample at `index` of an append starts a run (an append is cut every RUN_MAX_SAMPLES). */
+export function startsRun(index: number): boolean {
+  return index % RUN_MAX_SAMPLES === 0;
+}
+
+/** The size of the sample at `index` of an append: its record's bytes, plus RUN_OVERHEAD if it starts a run. */
+export function runSize(sample: Sample, index: number): number {
+  return recordBytes(sample) + (startsRun(index) ? RUN_OVERHEAD : 0);
 }
 
 /** Reads one run value; every length is checked against the bytes there are. */
@@ -148,38 +154,62 @@ class Reader {
   }
 
   string(lengthBytes: 2 | 4): string {
+    const from = this.skipString(lengthBytes);
+    return this.b.toString('utf8', from, this.off);
+  }
+
+  /** Steps over a string; returns where its bytes start (they end at `off`). */
+  skipString(lengthBytes: 2 | 4): number {
     const at = this.need(lengthBytes);
-    const n = lengthBytes === 2 ? this.b.readUInt16LE(at) : this.b.readUInt32LE(at);
-    const from = this.need(n);
-    return this.b.toString('utf8', from, from + n);
+    return this.need(lengthBytes === 2 ? this.b.readUInt16LE(at) : this.b.readUInt32LE(at));
   }
 }
 
-/** Every sample of the value stored under a key holding first..last (run or old JSON format). */
-export function decodeRun(value: Buffer, first: number, last: number): StoredEntry[] {
+/**
+ * The samples of the value stored under a key holding first..last (run or old JSON format) for which
+ * `keep` holds, at most `limit` of them; the records of the others are stepped over, not decoded.
+ * Read to its end (no limit reached), the whole value is checked: trailing bytes are an error too.
+ */
+export function decodeRun(value: Buffer, first: number, last: number, keep?: (seq: number) => boolean, limit = Number.POSITIVE_INFINITY): StoredEntry[] {
   if (value[0] === OPEN_BRACKET && first === last) {
-    return [{ seq: first, sample: withSeq(decodeOldSample(value.toString('utf8')), first), size: OLD_KEY_BYTES + value.length }];
+    const sample = withSeq(decodeOldSample(value.toString('utf8')), first);
+    return keep === undefined || keep(first) ? [{ seq: first, sample, size: OLD_KEY_BYTES + value.length }] : [];
   }
   if (value.length < RUN_HEADER_BYTES || value[0] !== RUN_FORMAT) throw new CodecError(`unknown value format ${value[0] ?? '(empty)'}`);
   const count = value.readUInt32LE(1);
   if (count !== last - first + 1) throw new CodecError(`run holds ${count} samples, its key says ${last - first + 1}`);
   const r = new Reader(value);
-  const out = new Array<StoredEntry>(count);
+  const out: StoredEntry[] = [];
   for (let i = 0; i < count; i++) {
+    if (out.length >= limit) return out;
     const start = r.off;
     const flags = r.u8();
     if ((flags & ~(BAD | HAS_CODE | KIND_MASK)) !== 0) throw new CodecError(`record ${i} has unknown flags ${flags}`);
+    const kind = (flags & KIND_MASK) >> KIND_SHIFT;
+    const seq = first + i;
+    if (keep !== undefined && !keep(seq)) {
+      skipRecord(r, kind, flags, i);
+      continue;
+    }
     const ts = r.f64();
     const device = r.string(2);
     const point = r.string(2);
-    const value = readValue(r, (flags & KIND_MASK) >> KIND_SHIFT, i);
-    const seq = first + i;
-    const base = { seq, device, point, ts, value, quality: flags & BAD ? 'bad' : 'good' } as const;
+    const base = { seq, device, point, ts, value: readValue(r, kind, i), quality: flags & BAD ? 'bad' : 'good' } as const;
     const sample: QueuedSample = flags & HAS_CODE ? { ...base, code: r.string(2) } : base;
-    out[i] = { seq, sample, size: r.off - start + (i === 0 ? RUN_OVERHEAD : 0) };
+    out.push({ seq, sample, size: r.off - start + (i === 0 ? RUN_OVERHEAD : 0) });
   }
   if (r.off !== value.length) throw new CodecError(`run has ${value.length - r.off} bytes after its last record`);
   return out;
+}
+
+function skipRecord(r: Reader, kind: number, flags: number, record: number): void {
+  r.need(8);
+  r.skipString(2);
+  r.skipString(2);
+  if (kind === NUMBER) r.need(8);
+  else if (kind === STRING) r.skipString(4);
+  else if (kind > STRING) throw new CodecError(`record ${record} has an unknown value kind ${kind}`);
+  if (flags & HAS_CODE) r.skipString(2);
 }
 
 function readValue(r: Reader, kind: number, record: number): Value {

@@ -34,7 +34,7 @@ function samples(from: number, count: number, extra: Partial<Sample> = {}): Samp
 
 /** Bytes of `list` appended as one run (the first sample carries the run's key and header). */
 function runBytes(list: readonly Sample[]): number {
-  return list.reduce((sum, s, i) => sum + runSize(s, i === 0), 0);
+  return list.reduce((sum, s, i) => sum + runSize(s, i), 0);
 }
 
 /** Bytes of samples stored in a run after its first one. */

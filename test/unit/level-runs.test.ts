@@ -65,14 +65,24 @@ describe('LevelQueue runs', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('each append is one key; removing all of a run deletes it and leaves no record', async () => {
+  it('each append is one key (a long one a key per 256 samples); removing all of a run deletes it and leaves no record', async () => {
     const path = fresh();
     const q = new LevelQueue(path, OPTS);
     await q.start();
     for (let i = 0; i < 3; i++) await q.append(samples(i * 100, 100));
+    const long = samples(1000, 600);
+    await q.append(long);
+    const bytes = q.stats().bytes;
     await q.stop();
-    assert.deepEqual((await keys(path)).runs.length, 3, 'three appends of 100: three keys');
+    assert.deepEqual((await keys(path)).runs.length, 6, 'three appends of 100: three keys; one of 600: runs of 256, 256 and 88');
+    await dropCheckpoint(path); // depth and bytes recounted from the runs
     await q.start();
+    assert.deepEqual([q.stats().depth, q.stats().bytes], [900, bytes]);
+    assert.equal(bytes, [...samples(0, 300), ...long].reduce((sum, s) => sum + recordBytes(s), 0) + 6 * RUN_OVERHEAD);
+    const read = await q.begin(1000); // from disk: across every run, in seq order
+    assert.deepEqual(read?.items.map((s) => s.value), [...samples(0, 300), ...long].map((s) => s.value));
+    assert.ok(read);
+    await q.reject(read);
     for (let b = await q.begin(70); b !== null; b = await q.begin(70)) await q.commit(b);
     assert.equal(q.stats().depth, 0);
     await q.stop();

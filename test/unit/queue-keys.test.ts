@@ -19,7 +19,8 @@ test('queue keys: a run is s! + first + last as 16 lower-case hex digits each, r
   assert.deepEqual([...keys].sort(), keys, 'lexicographic order of the keys is numeric order of the seqs');
   const mixed = [runKey(1, 4), seqKey(5), runKey(6, 6), seqKey(7), runKey(8, 300)];
   assert.deepEqual([...mixed].sort(), mixed, 'old and run keys interleave in seq order');
-  for (const bad of ['s!12', 'x!0000000000000001', `s!${'0'.repeat(15)}g`, runKey(5, 4), `s!${'f'.repeat(16)}`]) {
+  assert.deepEqual(keyRange(runKey(1, 256)), [1, 256]);
+  for (const bad of ['s!12', 'x!0000000000000001', `s!${'0'.repeat(15)}g`, runKey(5, 4), runKey(1, 257), `s!${'f'.repeat(16)}`]) {
     assert.throws(() => keyRange(bad), /sample key/, bad);
   }
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Sample } from '../../src/model/sample.js';
-import { CodecError, OLD_KEY_BYTES, RUN_KEY_BYTES, withSeq } from '../../src/queue/codec.js';
+import { CodecError, OLD_KEY_BYTES, RUN_KEY_BYTES, RUN_MAX_SAMPLES, withSeq } from '../../src/queue/codec.js';
 import { encodeEntries } from '../../src/queue/entries.js';
 import { RUN_HEADER_BYTES, RUN_OVERHEAD, decodeRun, encodeRun, recordBytes, utf8Length } from '../../src/queue/run-codec.js';
 import { prng } from '../helpers/prng.js';
@@ -28,7 +28,7 @@ const KINDS: Sample[] = [
 
 function roundTrip(samples: readonly Sample[], first: number) {
   const entries = encodeEntries(samples, first);
-  const value = Buffer.from(encodeRun(entries)); // a copy: the encoder's buffer is reused
+  const value = Buffer.from(encodeRun(entries, 0, entries.length)); // a copy: the encoder's buffer is reused
   return { entries, value, decoded: decodeRun(value, first, first + samples.length - 1) };
 }
 
@@ -55,12 +55,26 @@ test('run codec: the sizes of a run add up to its key and value; the first sampl
 });
 
 test('run codec: the encoder reuses one buffer and grows it for a run larger than it', () => {
-  const many = Array.from({ length: 5000 }, (_, i): Sample => ({ device: 'meter-07', point: `energy-${i}`, ts: T + i, value: i * 0.5, quality: 'good' }));
+  const many = Array.from({ length: RUN_MAX_SAMPLES }, (_, i): Sample => ({ device: 'meter-07', point: `label-${i}`, ts: T + i, value: `${i}`.padEnd(400, '.'), quality: 'good' }));
   const { decoded, value } = roundTrip(many, 1000);
   assert.ok(value.length > 64 * 1024, 'larger than the first buffer');
   assert.deepEqual(decoded.map((e) => e.sample.value), many.map((s) => s.value));
   const small = roundTrip(KINDS.slice(0, 2), 7);
   assert.deepEqual(small.decoded.map((e) => e.seq), [7, 8]);
+});
+
+test('run codec: a read that wants some of a run decodes only those (kept seqs, up to a limit), with their sizes', () => {
+  const { entries, value } = roundTrip(KINDS, 100);
+  const last = 100 + KINDS.length - 1;
+  const some = decodeRun(value, 100, last, (seq) => seq % 2 === 1, 3);
+  assert.deepEqual(some.map((e) => e.seq), [101, 103, 105]);
+  assert.deepEqual(some.map((e) => e.size), [entries[1]?.size, entries[3]?.size, entries[5]?.size]);
+  assert.deepEqual(some.map((e) => e.sample), [1, 3, 5].map((i) => withSeq(KINDS[i] as Sample, 100 + i)));
+  assert.deepEqual(decodeRun(value, 100, last, (seq) => seq >= 110).map((e) => e.seq), [110, 111, 112]);
+  assert.deepEqual(decodeRun(value, 100, last, () => false), []);
+  assert.equal(decodeRun(value, 100, last, undefined, 2).length, 2);
+  // stepping over records still checks them: a cut run is an error even when nothing of it is wanted
+  assert.throws(() => decodeRun(value.subarray(0, value.length - 3), 100, last, () => false), CodecError);
 });
 
 test('run codec: utf8Length equals Buffer.byteLength, lone surrogates included (random strings)', () => {
