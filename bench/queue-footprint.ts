@@ -1,7 +1,8 @@
 /**
  * Queue footprint on disk, for sizing `queue.maxBytes` from outage length and data rate
  * (docs/operations.md): appends samples of the demo site (config/demo.yaml: its devices, models, poll
- * intervals and simulated values, decoded as the gateway decodes them) to a LevelDB queue and divides
+ * intervals and simulated values, decoded as the gateway decodes them; one append per poll of a
+ * device's group, as the gateway appends them) to a LevelDB queue and divides
  * the size of the queue directory by the number of samples. The baseline is the queue's own count of
  * encoded bytes (what `maxBytes` budgets), from the same run.
  */
@@ -17,7 +18,6 @@ import { toRaw } from '../src/sim/point-io.js';
 import type { BenchResult } from './types.js';
 
 const TOTAL = 200_000;
-const BATCH = 200;
 const T0 = 1_764_000_000_000;
 
 async function dirBytes(dir: string): Promise<number> {
@@ -29,15 +29,17 @@ async function dirBytes(dir: string): Promise<number> {
   return total;
 }
 
-/** Samples in poll order: each point at its group's interval, as the demo gateway reads them. */
-function* demoSamples(devices: readonly ModbusDevice[]): Generator<Sample> {
-  const points = devices.flatMap((d) => d.model.points.map((p) => ({ d, p, every: d.intervals[p.group] ?? 1000 })));
-  const step = Math.min(...points.map((x) => x.every));
+/** Polls in time order: each device's group at its interval, the samples of one poll together. */
+function* demoPolls(devices: readonly ModbusDevice[]): Generator<Sample[]> {
+  const groups = devices.flatMap((d) => Object.entries(d.intervals).map(([name, every]) => ({ d, every, points: d.model.points.filter((p) => p.group === name) })));
+  const step = Math.min(...groups.map((g) => g.every));
   for (let t = 0; ; t += step) {
-    for (const { d, p, every } of points) {
-      if (t % every !== 0) continue;
-      const sim = valueAt(p.simulate, t / 1000, pointSeed(1, `${d.config.id}/${p.name}`));
-      yield { device: d.config.id, point: p.name, ts: T0 + t, value: engineering(p, toRaw(p, sim)), quality: 'good' };
+    for (const { d, every, points } of groups) {
+      if (t % every !== 0 || points.length === 0) continue;
+      yield points.map((p) => {
+        const sim = valueAt(p.simulate, t / 1000, pointSeed(1, `${d.config.id}/${p.name}`));
+        return { device: d.config.id, point: p.name, ts: T0 + t, value: engineering(p, toRaw(p, sim)), quality: 'good' as const };
+      });
     }
   }
 }
@@ -56,11 +58,11 @@ export async function queueFootprint(): Promise<BenchResult[]> {
   try {
     const q = createQueue('level', opts);
     await q.start();
-    const source = demoSamples(devices);
-    for (let i = 0; i < TOTAL; i += BATCH) {
-      const batch: Sample[] = [];
-      for (let j = 0; j < BATCH; j++) batch.push(source.next().value as Sample);
-      await q.append(batch);
+    const polls = demoPolls(devices);
+    for (let n = 0; n < TOTAL; ) {
+      const poll = (polls.next().value as Sample[]).slice(0, TOTAL - n);
+      await q.append(poll);
+      n += poll.length;
     }
     const encoded = q.stats().bytes;
     await q.stop();

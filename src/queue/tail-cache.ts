@@ -1,6 +1,6 @@
 /**
  * The newest entries a store wrote, kept in memory so the cloud link's live lane reads them without
- * a LevelDB iterator and a JSON decode per sample: in steady state every sample is read back once,
+ * a LevelDB iterator and a decode: in steady state every sample is read back once,
  * shortly after it was appended. The disk stays the truth; the cache only answers reads it can
  * answer completely.
  *
