@@ -11,8 +11,8 @@ import type { StoredEntry } from './store.js';
 export type Doom = (entry: StoredEntry, alreadyFreed: number) => boolean;
 
 /**
- * Numbers `samples` from `firstSeq` on, as one run: each entry's size is what it takes in the
- * store (run-codec.ts), so the byte budget counts the same in both stores.
+ * Numbers `samples` from `firstSeq` on, as the runs the level store writes (run-codec.ts): each
+ * entry's size is what it takes there, so the byte budget counts the same in both stores.
  */
 export function encodeEntries(samples: readonly Sample[], firstSeq: number): StoredEntry[] {
   const entries = new Array<StoredEntry>(samples.length);

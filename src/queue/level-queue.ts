@@ -1,16 +1,16 @@
 /**
  * The durable queue on LevelDB (`level` 10 / classic-level). Format in codec.ts and run-codec.ts:
  * each append is one run (one key, one binary value; a long append several) written in one atomic
- * batch together with the sequence high-water mark; without `sync` it survives a process crash (kill -9), with `sync`
- * also a power loss. Removing some samples of a run records their seqs under the run's removal
- * key; removing the last ones deletes the run. Commits and drops are not fsynced: a power loss can
+ * batch together with the sequence high-water mark; without `sync` it survives a process crash
+ * (kill -9), with `sync` also a power loss. Removing some samples of a run records their seqs under
+ * the run's removal key; removing the last ones deletes the run. Commits and drops are not fsynced: a power loss can
  * bring a committed sample back (a duplicate with the same seq), never lose an accepted one.
  */
 import { Level } from 'level';
 import { ERROR_CODES, GatewayError, isGatewayError } from '../errors.js';
 import { CodecError, FIRST_KEY, META_CHECKPOINT_KEY, META_SEQ_KEY, REMOVED_END, REMOVED_FIRST, RUN_MAX_SAMPLES, SAMPLES_END, keyRange, lowestKeyFor, removedKey, removedKeyFirst, runKey, seqKey } from './codec.js';
 import { corruptError, ioError, openError } from './level-errors.js';
-import { addRange, coversAll, decodeRanges, encodeRanges, isRemoved, type Ranges } from './removed-ranges.js';
+import { addRange, coversAll, decodeRanges, encodeRanges, isRemoved, rangesOf, type Ranges } from './removed-ranges.js';
 import { decodeRun, encodeRun } from './run-codec.js';
 import type { QueueStore, Recovered, StoredEntry } from './store.js';
 import { StoreQueue, type StoreQueueOptions } from './store-queue.js';
@@ -65,8 +65,8 @@ export class LevelStore implements QueueStore {
   /**
    * A run per RUN_MAX_SAMPLES entries (see startsRun), in a chained batch filled through the store's
    * own `_put` (abstract-level's interface for its implementations), which copies key and value into
-   * the native batch at once, so the encoder's reused buffer is free again for the next run. The sequence mark goes through the public `put`,
-   * so the batch counts as non-empty and is written. (abstract-level's own `_put` does nothing:
+   * the native batch at once, so the encoder's reused buffer is free again for the next run. The
+   * sequence mark goes through the public `put`, so the batch counts as non-empty and is written. (abstract-level's own `_put` does nothing:
    * should a classic-level upgrade drop its override, the level-queue tests that reopen the store
    * and read the samples back fail.)
    */
@@ -112,9 +112,7 @@ export class LevelStore implements QueueStore {
   }
 
   async removeSeqs(seqs: readonly number[]): Promise<void> {
-    let ranges: Ranges = [];
-    for (const s of seqs) ranges = addRange(ranges, s, s);
-    await this.remove(ranges);
+    await this.remove(rangesOf(seqs));
     this.tail.removed(seqs);
   }
 
@@ -151,14 +149,23 @@ export class LevelStore implements QueueStore {
     return out;
   }
 
-  /** Removes the seqs of `ranges` (sorted, disjoint): deletes runs left empty, records the rest, in one batch. */
+  /**
+   * Removes the seqs of `ranges` (sorted, disjoint): deletes runs left empty, records the rest, in
+   * one batch. The runs come from one read of the keys over the whole span.
+   */
   private async remove(ranges: Ranges): Promise<void> {
+    const low = ranges[0]?.[0];
+    const high = ranges.at(-1)?.[1];
+    if (low === undefined || high === undefined) return;
     await this.io('delete', async (db) => {
       const touched = new Map<number, Touched>();
-      for (const [from, to] of ranges) {
-        const keys = await db.keys({ gte: lowestKeyFor(from), lt: seqKey(to + 1) }).all();
-        for (const key of keys) {
-          const [first, last] = this.range(key);
+      let r = 0; // the first range that may still meet a run (runs and ranges both ascend)
+      for (const key of await db.keys({ gte: lowestKeyFor(low), lt: seqKey(high + 1) }).all()) {
+        const [first, last] = this.range(key);
+        while (r < ranges.length && (ranges[r]?.[1] ?? 0) < first) r++;
+        for (let i = r; i < ranges.length; i++) {
+          const [from, to] = ranges[i] ?? [0, -1];
+          if (from > last) break;
           const lo = Math.max(first, from);
           const hi = Math.min(last, to);
           if (lo > hi) continue;

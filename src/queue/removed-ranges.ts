@@ -27,6 +27,18 @@ export function addRange(ranges: Ranges, from: number, to: number): [number, num
   return out;
 }
 
+/** The seqs (any order, repeats allowed) as sorted, merged ranges. */
+export function rangesOf(seqs: readonly number[]): [number, number][] {
+  const sorted = Float64Array.from(seqs).sort();
+  const out: [number, number][] = [];
+  for (const s of sorted) {
+    const top = out.at(-1);
+    if (top !== undefined && s <= top[1] + 1) top[1] = Math.max(top[1], s);
+    else out.push([s, s]);
+  }
+  return out;
+}
+
 export function isRemoved(ranges: Ranges | undefined, seq: number): boolean {
   if (ranges === undefined) return false;
   for (const [a, b] of ranges) {

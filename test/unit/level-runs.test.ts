@@ -115,24 +115,29 @@ describe('LevelQueue runs', () => {
     });
   }
 
-  it('expired samples in the middle of a run (max-age) do not come back after a crash', async () => {
+  it('expired samples in the middle of runs (max-age) do not come back after a crash', async () => {
     const path = fresh();
     let clock = T;
     const q = new LevelQueue(path, { ...OPTS, maxAgeMs: 1000, now: () => clock });
     await q.start();
     const mixed = [...samples(1, 2, T), ...samples(3, 2, T - 5000), ...samples(5, 2, T)];
-    await q.append(mixed);
+    await q.append(mixed); // seqs 1-6
+    const scattered = [...samples(7, 1, T - 5000), ...samples(8, 1, T), ...samples(9, 1, T - 5000), ...samples(10, 1, T)];
+    await q.append(scattered); // seqs 7-10
+    await q.stop(); // reads from disk from here on
+    await q.start();
     clock = T + 100;
-    assert.deepEqual((await takeAll(q)).map((x) => x.seq), [1, 2, 5, 6]);
-    assert.equal(q.stats().dropped['max-age'], 2);
+    assert.deepEqual((await takeAll(q)).map((x) => x.seq), [1, 2, 5, 6, 8, 10]);
+    assert.equal(q.stats().dropped['max-age'], 4);
     const bytes = q.stats().bytes;
-    assert.equal(bytes, mixed.reduce((sum, s, i) => sum + (i === 2 || i === 3 ? 0 : recordBytes(s)), 0) + RUN_OVERHEAD, 'the run overhead stays with its first sample');
+    const kept = [...mixed, ...scattered].filter((s) => s.ts === T);
+    assert.equal(bytes, kept.reduce((sum, s) => sum + recordBytes(s), 0) + RUN_OVERHEAD, 'only the first run still has its first sample, which carries the overhead');
     await q.stop();
     await dropCheckpoint(path);
     const q2 = new LevelQueue(path, { ...OPTS, maxAgeMs: 1000, now: () => clock });
     await q2.start();
-    assert.deepEqual([q2.stats().depth, q2.stats().bytes], [4, bytes]);
-    assert.deepEqual((await takeAll(q2)).map((x) => x.seq), [1, 2, 5, 6]);
+    assert.deepEqual([q2.stats().depth, q2.stats().bytes], [6, bytes]);
+    assert.deepEqual((await takeAll(q2)).map((x) => x.seq), [1, 2, 5, 6, 8, 10]);
     await q2.stop();
   });
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CodecError } from '../../src/queue/codec.js';
-import { addRange, coversAll, decodeRanges, encodeRanges, isRemoved, type Ranges } from '../../src/queue/removed-ranges.js';
+import { addRange, coversAll, decodeRanges, encodeRanges, isRemoved, rangesOf, type Ranges } from '../../src/queue/removed-ranges.js';
 import { prng } from '../helpers/prng.js';
 
 test('removed ranges: adding ranges in any order keeps them sorted, disjoint and merged, and equal to a set', () => {
@@ -24,6 +24,12 @@ test('removed ranges: adding ranges in any order keeps them sorted, disjoint and
     assert.equal(coversAll(ranges, first, last), all.length === last - first + 1);
   }
   assert.deepEqual(addRange([[1, 2], [6, 7]], 3, 5), [[1, 7]], 'adjacent ranges merge');
+  for (let round = 0; round < 200; round++) {
+    const seqs = Array.from({ length: Math.floor(rand() * 40) }, () => 1000 + Math.floor(rand() * 50));
+    let expected: Ranges = [];
+    for (const s of seqs) expected = addRange(expected, s, s);
+    assert.deepEqual(rangesOf(seqs), expected, `rangesOf ${JSON.stringify(seqs)}`);
+  }
   assert.equal(isRemoved(undefined, 3), false);
 });
 
