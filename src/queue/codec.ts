@@ -101,14 +101,18 @@ export function removedKeyFirst(key: string): number {
   return parseHex(key.slice(REMOVED_PREFIX.length), key);
 }
 
+/** `raw` parsed as JSON; anything else is a CodecError naming `what`. */
+export function parseJson(raw: string, what: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new CodecError(`${what} is not JSON`);
+  }
+}
+
 /** A sample in the old JSON format (see above). */
 export function decodeOldSample(encoded: string): Sample {
-  let fields: unknown;
-  try {
-    fields = JSON.parse(encoded);
-  } catch {
-    throw new CodecError('value is not JSON');
-  }
+  const fields = parseJson(encoded, 'value');
   if (!Array.isArray(fields) || fields.length < 5 || fields.length > 6) throw new CodecError('value is not a sample');
   const [ts, device, point, quality, value, code] = fields as unknown[];
   if (typeof ts !== 'number' || typeof device !== 'string' || typeof point !== 'string') {

@@ -2,7 +2,7 @@
  * The seqs already removed from a run that is still partly stored: sorted, disjoint, merged
  * inclusive ranges. Persisted as a removal record (codec.ts) in the batch that changes them.
  */
-import { CodecError } from './codec.js';
+import { CodecError, parseJson } from './codec.js';
 
 export type Ranges = readonly (readonly [number, number])[];
 
@@ -59,12 +59,7 @@ export function encodeRanges(ranges: Ranges): string {
 
 /** Ranges as written by encodeRanges; anything else is a CodecError. */
 export function decodeRanges(raw: string): Ranges {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new CodecError('removal record is not JSON');
-  }
+  const parsed = parseJson(raw, 'removal record');
   if (!Array.isArray(parsed)) throw new CodecError('removal record is not a list');
   let previous = -2;
   for (const r of parsed as unknown[]) {

@@ -4,18 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Level } from 'level';
 import { ERROR_CODES, GatewayError } from '../../src/errors.js';
-import type { QueuedSample, Sample } from '../../src/model/sample.js';
+import type { Sample } from '../../src/model/sample.js';
 import { createQueue } from '../../src/queue/index.js';
 import { ioError, openError } from '../../src/queue/level-errors.js';
 import { LevelQueue } from '../../src/queue/level-queue.js';
-import type { DurableQueue, QueueOptions } from '../../src/queue/types.js';
+import type { QueueOptions } from '../../src/queue/types.js';
+import { freshDirs, takeAll } from '../helpers/level-dirs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OPTS: QueueOptions = { maxBytes: 1e9, maxAgeMs: 0, overflow: 'drop-oldest', sync: false };
@@ -26,24 +26,8 @@ function samples(from: number, count: number): Sample[] {
   }));
 }
 
-/** Everything the queue hands out, without committing (begun batches are left open). */
-async function takeAll(q: DurableQueue): Promise<QueuedSample[]> {
-  const out: QueuedSample[] = [];
-  for (let b = await q.begin(1000); b !== null; b = await q.begin(1000)) out.push(...b.items);
-  return out;
-}
-
 describe('LevelQueue', () => {
-  let dir = '';
-  let n = 0;
-  const fresh = (): string => join(dir, `q${++n}`);
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'edgeway-level-queue-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const fresh = freshDirs('edgeway-level-queue-');
 
   it('a reopen keeps every uncommitted sample with its seq, and the counters', async () => {
     const path = fresh();

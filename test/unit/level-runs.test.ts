@@ -3,16 +3,14 @@
  * what a clean stop and a crash keep, queues written by the first format, damaged records.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Level } from 'level';
 import { ERROR_CODES, GatewayError } from '../../src/errors.js';
-import type { QueuedSample, Sample } from '../../src/model/sample.js';
+import type { Sample } from '../../src/model/sample.js';
 import { LevelQueue } from '../../src/queue/level-queue.js';
 import { RUN_OVERHEAD, recordBytes } from '../../src/queue/run-codec.js';
-import type { DurableQueue, QueueOptions } from '../../src/queue/types.js';
+import type { QueueOptions } from '../../src/queue/types.js';
+import { freshDirs, takeAll } from '../helpers/level-dirs.js';
 
 const OPTS: QueueOptions = { maxBytes: 1e9, maxAgeMs: 0, overflow: 'drop-oldest', sync: false };
 const T = Date.now();
@@ -36,12 +34,6 @@ async function dropCheckpoint(path: string): Promise<void> {
   await db.close();
 }
 
-async function takeAll(q: DurableQueue): Promise<QueuedSample[]> {
-  const out: QueuedSample[] = [];
-  for (let b = await q.begin(1000); b !== null; b = await q.begin(1000)) out.push(...b.items);
-  return out;
-}
-
 async function corruptStart(path: string): Promise<string> {
   let message = '';
   await assert.rejects(new LevelQueue(path, OPTS).start(), (err: unknown) => {
@@ -55,15 +47,7 @@ async function corruptStart(path: string): Promise<string> {
 }
 
 describe('LevelQueue runs', () => {
-  let dir = '';
-  let n = 0;
-  const fresh = (): string => join(dir, `q${++n}`);
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'edgeway-level-runs-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const fresh = freshDirs('edgeway-level-runs-');
 
   it('each append is one key (a long one a key per 256 samples); removing all of a run deletes it and leaves no record', async () => {
     const path = fresh();
